@@ -1,0 +1,37 @@
+"""bwportal: the Better Work portal for improvement plans and progress reports."""
+
+from flask import Flask
+
+from . import config as config_module
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(config_module.INSTANCE))
+    app.config.update(config_module.from_environment())
+    if config:
+        app.config.update(config)
+    # The embedded default keeps its SQLite file, mail outbox and uploads here.
+    config_module.INSTANCE.mkdir(parents=True, exist_ok=True)
+
+    from . import i18n, web
+    from .extensions import configure_sqlite, csrf, db, htmx, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+
+    from .blueprints import register_blueprints
+
+    register_blueprints(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

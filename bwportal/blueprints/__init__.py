@@ -1,0 +1,10 @@
+"""One blueprint per area; each folder holds routes.py and, where it has forms, forms.py."""
+
+from importlib import import_module
+
+AREAS = ("auth", "main", "enterprise", "health")
+
+
+def register_blueprints(app) -> None:
+    for area in AREAS:
+        app.register_blueprint(import_module(f"{__name__}.{area}.routes").bp)

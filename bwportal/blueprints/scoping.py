@@ -1,0 +1,26 @@
+"""Load what a request touches through the tenancy rules; a foreign id is a 404 (TEN-1)."""
+
+from flask import abort, g
+from flask_login import current_user
+
+from ..domain.policy import can
+from ..domain.tenancy import scoped
+from ..extensions import db
+from ..models import Factory
+
+
+def load_scoped(model, object_id: int):
+    """The ``model`` row with ``object_id`` if the current user may see it, else 404."""
+    obj = db.session.scalar(scoped(model, current_user).where(model.id == object_id))
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def load_factory(factory_id: int, action: str) -> Factory:
+    """The factory, if visible to the current user (else 404) and ``action`` is allowed (else 403)."""
+    factory = load_scoped(Factory, factory_id)
+    if not can(current_user, action):
+        abort(403)
+    g.factory = factory  # frames the menu
+    return factory

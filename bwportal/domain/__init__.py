@@ -1,0 +1,1 @@
+"""The rules, in plain Python over the models: no Flask request, no HTML."""

@@ -1,0 +1,1 @@
+"""Form pieces shared by several areas."""

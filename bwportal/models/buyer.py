@@ -1,0 +1,44 @@
+"""Brands (buyer organisations) and their subscriptions to factories."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, Enum, ForeignKey, String, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+
+class BuyerOrganisation(db.Model):
+    __tablename__ = "buyer_organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<BuyerOrganisation {self.name}>"
+
+
+class SubscriptionStatus(enum.Enum):
+    REQUESTED = "requested"
+    ACTIVE = "active"
+    DECLINED = "declined"
+    REVOKED = "revoked"
+
+
+class Subscription(db.Model):
+    __tablename__ = "subscription"
+    __table_args__ = (UniqueConstraint("buyer_organisation_id", "factory_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_organisation_id: Mapped[int] = mapped_column(ForeignKey("buyer_organisation.id"), index=True)
+    factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)
+    status: Mapped[SubscriptionStatus] = mapped_column(
+        Enum(SubscriptionStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=SubscriptionStatus.REQUESTED,
+    )
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    buyer_organisation = relationship("BuyerOrganisation", lazy="joined")
+    factory = relationship("Factory", lazy="joined")

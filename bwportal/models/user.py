@@ -1,0 +1,89 @@
+"""People who sign in. A user's role decides which factories it may see (domain.tenancy)."""
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, DateTime, Enum, ForeignKey, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+
+class Role(enum.Enum):
+    FACTORY = "factory"
+    EA = "ea"
+    ASSESSOR = "assessor"
+    BUYER = "buyer"
+    ADMIN = "admin"
+
+    @property
+    def label(self):
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.FACTORY: _l("Factory"),
+    Role.EA: _l("Enterprise Advisor"),
+    Role.ASSESSOR: _l("Assessor"),
+    Role.BUYER: _l("Buyer"),
+    Role.ADMIN: _l("Programme admin"),
+}
+
+
+class User(db.Model):
+    __tablename__ = "user"
+    # Each role belongs to exactly the kind of organisation it works for.
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'factory' AND factory_id IS NOT NULL)"
+            " OR (role = 'buyer' AND buyer_organisation_id IS NOT NULL)"
+            " OR (role IN ('ea', 'assessor', 'admin') AND programme_id IS NOT NULL)",
+            name="role_has_organisation",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
+    locale: Mapped[str | None] = mapped_column(String(10))
+    factory_id: Mapped[int | None] = mapped_column(ForeignKey("factory.id"), index=True)
+    buyer_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("buyer_organisation.id"), index=True)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    factory = relationship("Factory", foreign_keys=[factory_id], lazy="joined")
+    buyer_organisation = relationship("BuyerOrganisation", lazy="joined")
+    programme = relationship("Programme", lazy="joined")
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def home_programme(self):
+        """The programme whose settings (committee name, time zone) frame this user's pages."""
+        if self.factory is not None:
+            return self.factory.programme
+        return self.programme
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"

@@ -1,0 +1,114 @@
+/* bwportal: small enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  function each(root, selector, fn) {
+    if (root.matches && root.matches(selector)) fn(root);
+    Array.prototype.forEach.call(root.querySelectorAll(selector), fn);
+  }
+
+  /* Language picker: change language on selection, the button stays for keyboards. */
+  function autosubmit(root) {
+    each(root, "select[data-autosubmit]", function (select) {
+      select.addEventListener("change", function () { select.form.requestSubmit(); });
+    });
+  }
+
+  /* A live total, e.g. male + female employees. */
+  function sums(root) {
+    each(root, "output[data-sum-of]", function (out) {
+      var form = out.closest("form");
+      var names = out.getAttribute("data-sum-of").split(" ");
+      function update() {
+        var total = 0, ok = true;
+        names.forEach(function (n) {
+          var v = form.elements[n] && form.elements[n].value.trim();
+          if (!/^\d+$/.test(v || "")) { ok = false; } else { total += parseInt(v, 10); }
+        });
+        out.textContent = ok ? total.toLocaleString(document.documentElement.lang) : "—";
+      }
+      names.forEach(function (n) { if (form.elements[n]) form.elements[n].addEventListener("input", update); });
+    });
+  }
+
+  /* Nothing typed is lost: unsaved input is kept in localStorage and offered back. */
+  var KEY = "bwportal-draft:";
+  var dirty = new Set();
+
+  function snapshot(form) {
+    var data = {};
+    each(form, "input, textarea, select", function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "password" || el.type === "file") return;
+      if (el.type === "checkbox" || el.type === "radio") {
+        data[el.name + "=" + el.value] = el.checked;
+      } else {
+        data[el.name] = el.value;
+      }
+    });
+    return data;
+  }
+
+  function apply(form, data) {
+    each(form, "input, textarea, select", function (el) {
+      if (el.type === "checkbox" || el.type === "radio") {
+        var k = el.name + "=" + el.value;
+        if (k in data) el.checked = data[k];
+      } else if (el.name in data) {
+        el.value = data[el.name];
+      }
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
+
+  function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
+
+  function keepDrafts(root) {
+    each(root, "form[data-keep-drafts]", function (form) {
+      var key = KEY + form.getAttribute("data-keep-drafts");
+      if (form.hasAttribute("data-saved")) { localStorage.removeItem(key); dirty.delete(key); }
+      var stored = null;
+      try { stored = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { stored = null; }
+      var original = snapshot(form);
+      if (stored && !same(stored.data, original)) {
+        offer(form, key, stored);
+      } else if (stored) {
+        localStorage.removeItem(key);
+      }
+      form.addEventListener("input", function () {
+        var now = snapshot(form);
+        if (same(now, original)) { localStorage.removeItem(key); dirty.delete(key); return; }
+        localStorage.setItem(key, JSON.stringify({ data: now, at: Date.now() }));
+        dirty.add(key);
+      });
+      form.addEventListener("submit", function () { dirty.delete(key); });
+      form.addEventListener("htmx:beforeRequest", function () { dirty.delete(key); });
+    });
+  }
+
+  function offer(form, key, stored) {
+    var tpl = document.getElementById("draft-offer-template");
+    if (!tpl) return;
+    var box = tpl.content.firstElementChild.cloneNode(true);
+    box.querySelector("[data-restore]").addEventListener("click", function () {
+      apply(form, stored.data);
+      dirty.add(key);
+      box.remove();
+    });
+    box.querySelector("[data-discard]").addEventListener("click", function () {
+      localStorage.removeItem(key);
+      box.remove();
+    });
+    form.parentNode.insertBefore(box, form);
+  }
+
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty.size) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  function enhance(root) { autosubmit(root); sums(root); keepDrafts(root); }
+
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:load", function (e) {
+    if (e.target !== document.body) enhance(e.target);
+  });
+})();

@@ -1,0 +1,76 @@
+"""Request plumbing shared by every blueprint: user loading, headers, error pages."""
+
+from flask import render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from .domain.policy import can
+from .extensions import db, login_manager
+from .models import User
+from .navigation import navigation
+
+# No inline script or style anywhere: htmx is told not to inject its indicator style.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    return user if user is not None and user.active else None
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    # A page and its HTMX fragment share a URL; caches must keep them apart.
+    if request.endpoint != "static":
+        response.vary.add("HX-Request")
+        response.vary.add("Cookie")
+    return response
+
+
+def _error_page(status: int, title, message):
+    def handler(error):
+        return render_template("error.html", status=status, title=title, message=message), status
+
+    return handler
+
+
+def init_app(app) -> None:
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    app.after_request(_security_headers)
+    app.jinja_env.globals.update(can=can, navigation=navigation)
+    app.register_error_handler(
+        404, _error_page(404, _l("Page not found"), _l("This page does not exist or is not yours to see."))
+    )
+    app.register_error_handler(
+        403, _error_page(403, _l("Not allowed"), _l("Your account may not do this."))
+    )
+    app.register_error_handler(
+        405, _error_page(405, _l("Not allowed"), _l("This address does not accept that kind of request."))
+    )
+    app.register_error_handler(
+        CSRFError,
+        _error_page(
+            400,
+            _l("The form has expired"),
+            _l("Please go back, reload the page and send the form again."),
+        ),
+    )
+    app.register_error_handler(
+        400, _error_page(400, _l("Bad request"), _l("The request could not be understood."))
+    )
+    app.register_error_handler(
+        500,
+        _error_page(500, _l("Something went wrong"), _l("Please try again in a moment.")),
+    )

@@ -1,0 +1,148 @@
+"""Fixtures: one app per test session, a clean database per test.
+
+DATABASE_URL / REDIS_URL select the real PostgreSQL and Redis (as CI does); without them
+the suite runs on a SQLite file and treats Redis as not configured.
+"""
+
+import contextvars
+import os
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from bwportal import create_app
+from bwportal.extensions import db
+from bwportal.models import Role
+
+from . import factories as f
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs as in production: its own app context, g, and database session,
+    not the test's (which would hide caching and stale-data bugs)."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'test.sqlite'}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "WTF_CSRF_ENABLED": False,  # tests/security/test_csrf.py turns it back on
+        "MAIL_OUTBOX_DIR": str(instance / "outbox"),
+        "UPLOAD_DIR": str(instance / "uploads"),
+    })
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        _reset_schema()
+    yield app
+
+
+def _reset_schema():
+    """Build the schema from the migrations, as production does (no create_all)."""
+    from flask_migrate import upgrade
+
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    if db.engine.dialect.name == "sqlite":
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+        _empty_tables()
+
+
+def _empty_tables():
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # factory <-> user refer to each other
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app, app_ctx):
+    return app.test_client()
+
+
+@dataclass
+class World:
+    """Two programmes, three factories and one user of every role, with foreign twins."""
+
+    ns: SimpleNamespace
+
+    def __getattr__(self, name):
+        return getattr(self.ns, name)
+
+
+@pytest.fixture
+def world(app_ctx):
+    kh = f.make_programme(name="Cambodia", committee_short="PICC")
+    idn = f.make_programme(name="Indonesia", country="ID", committee_short="LKS Bipartit",
+                           committee_long="Lembaga Kerja Sama Bipartit", default_locale="id",
+                           timezone="Asia/Jakarta")
+    brand = f.make_buyer_org(name="Northwind Apparel")
+    other_brand = f.make_buyer_org(name="Blue Harbor Clothing")
+    angkor = f.make_factory(kh, name="Angkor Garments", customers=[brand])
+    mekong = f.make_factory(kh, name="Mekong Apparel", customers=[brand, other_brand])
+    bandung = f.make_factory(idn, name="Bandung Textiles", customers=[other_brand])
+    ea = f.make_user(Role.EA, programme=kh, email="ea@example.com")
+    ea2 = f.make_user(Role.EA, programme=kh, email="ea2@example.com")
+    f.assign_ea(ea, angkor)
+    f.assign_ea(ea2, mekong)
+    f.subscribe(brand, angkor)
+    f.subscribe(other_brand, bandung)
+    ns = SimpleNamespace(
+        kh=kh, idn=idn, brand=brand, other_brand=other_brand,
+        angkor=angkor, mekong=mekong, bandung=bandung,
+        factory_user=f.make_user(Role.FACTORY, factory=angkor, email="factory@example.com"),
+        factory2_user=f.make_user(Role.FACTORY, factory=mekong, email="factory2@example.com"),
+        factory_id_user=f.make_user(Role.FACTORY, factory=bandung, email="factory-id@example.com"),
+        ea=ea, ea2=ea2,
+        buyer=f.make_user(Role.BUYER, buyer_organisation=brand, email="buyer@example.com"),
+        other_buyer=f.make_user(Role.BUYER, buyer_organisation=other_brand, email="buyer2@example.com"),
+        admin=f.make_user(Role.ADMIN, programme=kh, email="admin@example.com"),
+        admin_id=f.make_user(Role.ADMIN, programme=idn, email="admin-id@example.com"),
+        assessor=f.make_user(Role.ASSESSOR, programme=kh, email="assessor@example.com"),
+    )
+    db.session.commit()
+    return World(ns)
+
+
+def sign_in(client, user, password=f.PASSWORD):
+    response = client.post("/sign-in", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.post("/sign-out")
+        sign_in(client, user)
+        return client
+
+    return _login
