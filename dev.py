@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Set-up and run for a fresh clone, with nothing but Python 3.11+.
+
+    python3 dev.py run     # venv, install, translations, migrate, demo data, serve :5000
+    python3 dev.py test    # venv, install with test extras, translations, the whole suite
+
+Only the standard library is used here, since nothing else is installed yet.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("BWPORTAL_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+
+
+def sh(*args, **kwargs):
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], check=True, cwd=ROOT, **kwargs)
+
+
+def ensure_venv(extras: str) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("bwportal needs Python 3.11 or newer.")
+    if not PY.exists():
+        venv.create(VENV, with_pip=True)
+    # Reinstall only when pyproject.toml (or the extras asked for) changed.
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    stamp = VENV / f".bwportal-installed-{extras or 'base'}"
+    if not stamp.exists() or stamp.read_text() != digest:
+        sh(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+        target = f".[{extras}]" if extras else "."
+        sh(PY, "-m", "pip", "install", "--quiet", "-e", target)
+        stamp.write_text(digest)
+
+
+def compile_translations() -> None:
+    sh(BIN / "pybabel", "compile", "-d", "translations")
+
+
+def flask(*args) -> None:
+    sh(BIN / "flask", "--app", "wsgi", *args)
+
+
+def run() -> None:
+    ensure_venv("")
+    compile_translations()
+    flask("db", "upgrade")
+    flask("seed-demo")
+    print("\nbwportal is at http://127.0.0.1:5000 (Ctrl+C stops it)\n", flush=True)
+    flask("run", "--host", "127.0.0.1", "--port", os.environ.get("PORT", "5000"))
+
+
+def test(pytest_args: list[str]) -> None:
+    ensure_venv("test")
+    compile_translations()
+    result = subprocess.run([str(PY), "-m", "pytest", *pytest_args], cwd=ROOT)
+    sys.exit(result.returncode)
+
+
+def main() -> None:
+    command, rest = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
+    if command == "run":
+        run()
+    elif command == "test":
+        test(rest)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

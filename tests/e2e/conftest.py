@@ -1,0 +1,82 @@
+"""Browser tests: Playwright for Python driving Debian's chromium against a live server.
+
+Without /usr/bin/chromium the tests skip, unless BWPORTAL_E2E=require (CI), where they fail.
+"""
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or (
+        "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+    )
+
+
+@pytest.fixture(scope="session")
+def chromium_executable():
+    path = chromium_path()
+    if path is None:
+        message = "Debian's chromium is not installed (apt-get install chromium)"
+        if os.environ.get("BWPORTAL_E2E") == "require":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_executable):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def csrf_enabled(app):
+    app.config["WTF_CSRF_ENABLED"] = True  # the browser sends real forms with real tokens
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def demo(app_ctx, csrf_enabled):
+    from bwportal.demo import seed_demo
+
+    seed_demo()
+
+
+@pytest.fixture
+def page(browser, live_server, demo):
+    context = browser.new_context(base_url=live_server, locale="en-GB")
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave with unsaved changes?"
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page_without_js(browser, live_server, demo):
+    context = browser.new_context(base_url=live_server, java_script_enabled=False, locale="en-GB")
+    yield context.new_page()
+    context.close()

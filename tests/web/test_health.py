@@ -1,0 +1,42 @@
+"""GET /healthz reports the database and Redis."""
+
+import os
+
+import pytest
+
+from bwportal import redis_connection
+
+
+def test_database_ok_and_redis_as_configured(client, app):
+    response = client.get("/healthz")
+    body = response.get_json()
+    assert body["database"] == "ok"
+    expected = "ok" if app.config["REDIS_URL"] else "not configured"
+    assert body["redis"] == expected
+    assert response.status_code == 200 and body["status"] == "ok"
+
+
+def test_redis_down_is_reported(client, app, monkeypatch):
+    # A port nothing listens on: the check must answer "down" quickly, not hang or 500.
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "degraded", "database": "ok", "redis": "down"}
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a real Redis (REDIS_URL)")
+def test_real_redis_answers(app):
+    with app.app_context():
+        assert redis_connection.get_redis().ping() is True
+
+
+def test_database_down_is_reported(client, app, monkeypatch):
+    from bwportal.blueprints.health import routes
+
+    def broken(*_args, **_kwargs):
+        raise ConnectionError("database unreachable")
+
+    monkeypatch.setattr(routes.db.session, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "down"
