@@ -26,7 +26,7 @@ def sh(*args, **kwargs):
 
 
 def ensure_venv(extras: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
         sys.exit("bwportal needs Python 3.11 or newer.")
     if not PY.exists():
         venv.create(VENV, with_pip=True)

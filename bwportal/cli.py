@@ -35,7 +35,7 @@ def i18n_update():
         po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
         if po.exists():
             pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", locale,
-                    "--no-fuzzy-matching", "--ignore-obsolete", "--omit-header")
+                    "--no-fuzzy-matching", "--ignore-obsolete")
         else:
             pybabel("init", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", locale)
     _fill_source_locale(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po")

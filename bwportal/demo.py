@@ -48,15 +48,16 @@ FACTORIES = [
 
 BUYERS = ["Northwind Apparel", "Blue Harbor Clothing"]
 
+# Demo users read English until they pick another language (Cambodia's default is Khmer).
 USERS = [
-    dict(email="factory@demo.test", name="Sok Dara", role=Role.FACTORY, factory="Angkor Garments"),
-    dict(email="factory2@demo.test", name="Chan Sopheap", role=Role.FACTORY, factory="Mekong Apparel"),
+    dict(email="factory@demo.test", name="Sok Dara", role=Role.FACTORY, factory="Angkor Garments", locale="en"),
+    dict(email="factory2@demo.test", name="Chan Sopheap", role=Role.FACTORY, factory="Mekong Apparel", locale="en"),
     dict(email="factory-id@demo.test", name="Siti Rahma", role=Role.FACTORY, factory="Bandung Textiles",
          locale="id"),
-    dict(email="ea@demo.test", name="Vannak Lim", role=Role.EA, programme="Cambodia"),
-    dict(email="buyer@demo.test", name="Grace Miller", role=Role.BUYER, buyer="Northwind Apparel"),
-    dict(email="admin@demo.test", name="Rithy Keo", role=Role.ADMIN, programme="Cambodia"),
-    dict(email="assessor@demo.test", name="Bopha Nhem", role=Role.ASSESSOR, programme="Cambodia"),
+    dict(email="ea@demo.test", name="Vannak Lim", role=Role.EA, programme="Cambodia", locale="en"),
+    dict(email="buyer@demo.test", name="Grace Miller", role=Role.BUYER, buyer="Northwind Apparel", locale="en"),
+    dict(email="admin@demo.test", name="Rithy Keo", role=Role.ADMIN, programme="Cambodia", locale="en"),
+    dict(email="assessor@demo.test", name="Bopha Nhem", role=Role.ASSESSOR, programme="Cambodia", locale="en"),
 ]
 
 ASSIGNMENTS = [("ea@demo.test", "Angkor Garments")]
@@ -73,8 +74,10 @@ def _get_or_create(model, lookup: dict, **values):
 
 
 def seed_demo() -> None:
-    programmes = {p["name"]: _get_or_create(Programme, {"name": p["name"]}, **{k: v for k, v in p.items() if k != "name"})
-                  for p in PROGRAMMES}
+    programmes = {}
+    for spec in PROGRAMMES:
+        values = {k: v for k, v in spec.items() if k != "name"}
+        programmes[spec["name"]] = _get_or_create(Programme, {"name": spec["name"]}, **values)
     buyers = {name: _get_or_create(BuyerOrganisation, {"name": name}) for name in BUYERS}
     factories = {}
     for spec in FACTORIES:

@@ -14,6 +14,10 @@ def select_locale() -> str:
         return current_user.locale
     if session.get("locale") in supported:
         return session["locale"]
+    # TEN-2: a signed-in user who never chose gets the programme's language.
+    if current_user.is_authenticated and current_user.home_programme is not None:
+        if current_user.home_programme.default_locale in supported:
+            return current_user.home_programme.default_locale
     return request.accept_languages.best_match(supported) or supported[0]
 
 

@@ -100,7 +100,8 @@ class World:
 
 @pytest.fixture
 def world(app_ctx):
-    kh = f.make_programme(name="Cambodia", committee_short="PICC")
+    # English by default so assertions read in English; the i18n tests choose other languages.
+    kh = f.make_programme(name="Cambodia", committee_short="PICC", default_locale="en")
     idn = f.make_programme(name="Indonesia", country="ID", committee_short="LKS Bipartit",
                            committee_long="Lembaga Kerja Sama Bipartit", default_locale="id",
                            timezone="Asia/Jakarta")

@@ -54,3 +54,9 @@ def test_every_locale_renders_the_sign_in_page(client, app):
         assert f'<html lang="{locale}"' in html
         if locale != "en":
             assert "Skip to content" not in html, locale
+
+
+def test_programme_language_is_the_default_for_a_user_who_never_chose(client, world):
+    assert world.factory_id_user.locale is None
+    sign_in(client, world.factory_id_user)  # Bandung Textiles, Indonesia programme (id)
+    assert '<html lang="id"' in client.get("/home", headers={"Accept-Language": "en"}).get_data(as_text=True)
