@@ -45,7 +45,13 @@ MENU = (
             Item(N_("Advisory Visit Log"), "visits.index", "visits.view"),
         ),
     ),
-    Group(N_("Assessments"), (Item(N_("Public Reporting Issues"), "public_issues.index", "public.view"),)),
+    Group(
+        N_("Assessments"),
+        (
+            Item(N_("Assessment Reports"), "assessments.index", "assessments.view"),
+            Item(N_("Public Reporting Issues"), "public_issues.index", "public.view"),
+        ),
+    ),
     Group(
         N_("Organization"),
         (

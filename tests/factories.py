@@ -75,3 +75,47 @@ def subscribe(org: BuyerOrganisation, factory: Factory, status=SubscriptionStatu
     db.session.add(subscription)
     db.session.flush()
     return subscription
+
+
+def catalogue_point(name: str):
+    """A seeded compliance point by its English name (the migrations load the catalogue)."""
+    from bwportal.models import CompliancePoint
+
+    return db.session.scalar(db.select(CompliancePoint).filter_by(name=name))
+
+
+def make_cycle(factory, number=1, assessment_date=None, report_release_date=None, **kw):
+    from datetime import date, timedelta
+
+    from bwportal.models import Cycle
+
+    assessment_date = assessment_date or date.today() - timedelta(days=120)
+    cycle = Cycle(factory_id=factory.id, number=number, assessment_date=assessment_date,
+                  report_release_date=report_release_date, **kw)
+    db.session.add(cycle)
+    db.session.flush()
+    return cycle
+
+
+def make_finding(cycle, point_name="Overtime Wages", text="Overtime not paid at 150%", publicly_reported=None):
+    from bwportal.models import Finding
+
+    point = catalogue_point(point_name)
+    finding = Finding(factory_id=cycle.factory_id, cycle_id=cycle.id, cluster_id=point.cluster_id,
+                      compliance_point_id=point.id, text=text,
+                      publicly_reported=point.publicly_reported if publicly_reported is None else publicly_reported)
+    db.session.add(finding)
+    db.session.flush()
+    return finding
+
+
+def make_visit(cycle, visit_date=None, description="Advisory visit", ea=None):
+    from datetime import date
+
+    from bwportal.models import AdvisoryVisit
+
+    visit = AdvisoryVisit(factory_id=cycle.factory_id, cycle_id=cycle.id, visit_date=visit_date or date.today(),
+                          description=description, ea_id=ea.id if ea else None)
+    db.session.add(visit)
+    db.session.flush()
+    return visit

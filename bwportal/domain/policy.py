@@ -1,15 +1,37 @@
-"""What each role may do, as data. Views ask ``can``; templates ask it through ``can`` too."""
+"""Who may do what, as data. Views and templates ask ``can``; IP forms ask ``ip_field_writable``.
 
-from ..models import Role
+Tenancy (which factory) is decided separately by domain.tenancy; these tables say what a
+role may do to a factory it can see.
+"""
 
-# Action names are "<area>.<verb>". Tenancy (which factory) is decided separately by
-# domain.tenancy; this table says what a role may do to a factory it can see.
+import enum
+
+from ..models import IPStatus, Origin, Role
+
+# Action names are "<area>.<verb>".
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
-    Role.FACTORY: frozenset({"enterprise.view", "enterprise.edit"}),
-    Role.EA: frozenset({"enterprise.view"}),
-    Role.ASSESSOR: frozenset({"enterprise.view"}),
-    Role.BUYER: frozenset({"enterprise.view"}),
-    Role.ADMIN: frozenset({"enterprise.view", "enterprise.edit"}),
+    Role.FACTORY: frozenset({
+        "enterprise.view", "enterprise.edit",
+        "ip.view", "ip.edit", "ip.create", "ip.report_remediated", "ip.comment", "ip.export",
+        "assessments.view", "visits.view",
+    }),
+    Role.EA: frozenset({
+        "enterprise.view",
+        "ip.view", "ip.edit", "ip.verify", "ip.import", "ip.comment", "ip.export",
+        "assessments.view", "visits.view", "visits.edit",
+    }),
+    Role.ASSESSOR: frozenset({
+        "enterprise.view",
+        "ip.view", "ip.assessor_comment", "ip.export",
+        "assessments.view", "assessments.edit", "visits.view",
+    }),
+    Role.BUYER: frozenset({"enterprise.view", "ip.view", "ip.export"}),
+    Role.ADMIN: frozenset({
+        "enterprise.view", "enterprise.edit",
+        "ip.view", "ip.export",
+        "assessments.view", "assessments.edit", "visits.view",
+        "catalogue.edit",
+    }),
 }
 
 
@@ -17,3 +39,60 @@ def can(user, action: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
     return action in ROLE_ACTIONS.get(user.role, frozenset())
+
+
+class Owner(enum.Enum):
+    FACTORY = "factory"
+    BETTER_WORK = "better_work"
+    BOTH = "both"
+
+
+F, BW, BOTH = Owner.FACTORY, Owner.BETTER_WORK, Owner.BOTH
+
+# IP-2: seed 002's table "Who is responsible for entering data to the system?", exactly.
+# field -> (owner for assessment findings, owner for additional findings from advisory)
+IP_FIELD_OWNERS: dict[str, tuple[Owner, Owner]] = {
+    "area_of_improvement": (BW, F),
+    "cluster_id": (BW, F),
+    "compliance_point_id": (BW, F),
+    "root_cause_id": (F, F),
+    "root_cause_description": (F, F),
+    "actions_needed": (F, F),
+    "lead_person": (F, F),
+    "additional_persons": (F, F),
+    "target_date": (F, F),
+    "progress": (F, F),
+    "no_progress": (F, F),  # part of Progress: "no progress has been made", with the reason
+    "status": (BOTH, BOTH),  # which values each may set: IP_STATUS_SETTABLE
+    "key_work_ahead": (BW, BW),
+    "completion_date": (BW, BW),
+}
+
+# Better Work's side of the table is the factory's assigned Enterprise Advisor.
+_OWNER_ROLES = {F: {Role.FACTORY}, BW: {Role.EA}, BOTH: {Role.FACTORY, Role.EA}}
+
+# IP-3: the statuses a role may choose. Delayed is never chosen (the daily job sets it);
+# Completed is reached only through the EA's verification, with its checks.
+IP_STATUS_SETTABLE: dict[Role, frozenset[IPStatus]] = {
+    Role.FACTORY: frozenset({IPStatus.PENDING, IPStatus.IN_PROGRESS}),
+    Role.EA: frozenset({IPStatus.PENDING, IPStatus.IN_PROGRESS}),
+}
+
+
+def ip_field_owner(field: str, origin: Origin) -> Owner:
+    assessment, advisory = IP_FIELD_OWNERS[field]
+    return assessment if origin is Origin.ASSESSMENT else advisory
+
+
+def ip_field_writable(user, field: str, origin: Origin) -> bool:
+    if not can(user, "ip.edit") or field not in IP_FIELD_OWNERS:
+        return False
+    return user.role in _OWNER_ROLES[ip_field_owner(field, origin)]
+
+
+def ip_writable_fields(user, origin: Origin) -> frozenset[str]:
+    return frozenset(f for f in IP_FIELD_OWNERS if ip_field_writable(user, f, origin))
+
+
+def ip_status_settable(user, status: IPStatus) -> bool:
+    return can(user, "ip.edit") and status in IP_STATUS_SETTABLE.get(user.role, frozenset())

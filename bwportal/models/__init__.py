@@ -2,11 +2,26 @@
 
 from .assignment import EAAssignment
 from .buyer import BuyerOrganisation, Subscription, SubscriptionStatus
+from .catalogue import Cluster, CompliancePoint, RaisedBy, RootCause
+from .cycle import AdvisoryVisit, Cycle, Finding
 from .factory import Factory, FactoryCustomer
+from .ip import EventKind, IPEvent, IPItem, IPStatus, Origin
 from .programme import Programme
 from .user import Role, User
 
 __all__ = [
+    "AdvisoryVisit",
+    "Cluster",
+    "CompliancePoint",
+    "Cycle",
+    "EventKind",
+    "Finding",
+    "IPEvent",
+    "IPItem",
+    "IPStatus",
+    "Origin",
+    "RaisedBy",
+    "RootCause",
     "BuyerOrganisation",
     "EAAssignment",
     "Factory",

@@ -1,0 +1,63 @@
+"""Service cycles with their assessment report and findings (CYC-1/2), and advisory visits (CYC-3)."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+
+class Cycle(db.Model):
+    """A numbered service cycle; it starts on the assessment date."""
+
+    __tablename__ = "cycle"
+    __table_args__ = (UniqueConstraint("factory_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)
+    number: Mapped[int]
+    assessment_date: Mapped[date] = mapped_column(Date)
+    report_release_date: Mapped[date | None] = mapped_column(Date)
+    lead_assessor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    factory = relationship("Factory", lazy="joined")
+    lead_assessor = relationship("User", lazy="joined")
+    findings = relationship("Finding", back_populates="cycle", order_by="Finding.id", lazy="raise")
+
+
+class Finding(db.Model):
+    """One finding of an assessment report."""
+
+    __tablename__ = "finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("cluster.id"))
+    compliance_point_id: Mapped[int] = mapped_column(ForeignKey("compliance_point.id"))
+    text: Mapped[str] = mapped_column(Text)
+    publicly_reported: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    cycle = relationship("Cycle", back_populates="findings", lazy="joined")
+    cluster = relationship("Cluster", lazy="joined")
+    compliance_point = relationship("CompliancePoint", lazy="joined")
+
+
+class AdvisoryVisit(db.Model):
+    """The EA's log of advisory visits; the factory reads it; an annex of PR1."""
+
+    __tablename__ = "advisory_visit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    visit_date: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text, default="")
+    ea_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    cycle = relationship("Cycle", lazy="joined")
+    ea = relationship("User", lazy="joined")

@@ -1,0 +1,180 @@
+"""The Improvement Plan: items (IP-1) and their one timeline (IP-9)."""
+
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+
+def _enum(cls):
+    return Enum(cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+
+
+class IPStatus(enum.Enum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    DELAYED = "delayed"
+    COMPLETED = "completed"
+
+    @property
+    def label(self):
+        return _STATUS_LABELS[self]
+
+    @property
+    def css(self) -> str:
+        return f"status-{self.value.replace('_', '-')}"
+
+    @property
+    def is_open(self) -> bool:
+        return self is not IPStatus.COMPLETED
+
+
+_STATUS_LABELS = {
+    IPStatus.PENDING: _l("Pending"),
+    IPStatus.IN_PROGRESS: _l("In Progress"),
+    IPStatus.DELAYED: _l("Delayed"),
+    IPStatus.COMPLETED: _l("Completed"),
+}
+
+
+class Origin(enum.Enum):
+    ASSESSMENT = "assessment"  # a finding of a Better Work assessment
+    ADVISORY = "advisory"  # put forward during advisory (self-diagnosis, management, workers, EA)
+
+    @property
+    def label(self):
+        return _ORIGIN_LABELS[self]
+
+
+_ORIGIN_LABELS = {Origin.ASSESSMENT: _l("Assessment"), Origin.ADVISORY: _l("Advisory")}
+
+
+class IPItem(db.Model):
+    __tablename__ = "ip_item"
+    __table_args__ = (
+        # A Completed item always says when, and which EA verified it.
+        CheckConstraint(
+            "status <> 'completed' OR (completion_date IS NOT NULL AND completed_by_id IS NOT NULL)",
+            name="completed_has_date_and_verifier",
+        ),
+        Index("ix_ip_item_factory_status", "factory_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    origin: Mapped[Origin] = mapped_column(_enum(Origin))
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("finding.id"))
+    advisory_visit_id: Mapped[int | None] = mapped_column(ForeignKey("advisory_visit.id"))
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("raised_by.id"))
+
+    area_of_improvement: Mapped[str] = mapped_column(Text, default="")
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id"))
+    compliance_point_id: Mapped[int | None] = mapped_column(ForeignKey("compliance_point.id"))
+    root_cause_id: Mapped[int | None] = mapped_column(ForeignKey("root_cause.id"))
+    root_cause_description: Mapped[str] = mapped_column(Text, default="")
+    actions_needed: Mapped[str] = mapped_column(Text, default="")
+    lead_person: Mapped[str] = mapped_column(String(200), default="")
+    additional_persons: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[IPStatus] = mapped_column(_enum(IPStatus), default=IPStatus.PENDING)
+    progress: Mapped[str] = mapped_column(Text, default="")
+    no_progress: Mapped[bool] = mapped_column(default=False)  # then ``progress`` gives the reason
+    key_work_ahead: Mapped[str] = mapped_column(Text, default="")
+    target_date: Mapped[date | None] = mapped_column(Date)
+    completion_date: Mapped[date | None] = mapped_column(Date)
+
+    publicly_reported: Mapped[bool] = mapped_column(default=False)
+    needs_worker_interviews: Mapped[bool] = mapped_column(default=False)
+    # Open item of an earlier cycle not repeated in the newest assessment: review with the committee.
+    review_with_committee: Mapped[bool] = mapped_column(default=False)
+
+    # IP-7: the factory reports the item remediated; it waits in the EA's verification queue.
+    remediation_reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    remediation_note: Mapped[str] = mapped_column(Text, default="")
+
+    # IP-5: the three checks the EA records before Completed.
+    check_committee_agrees: Mapped[bool] = mapped_column(default=False)
+    check_evidence_reviewed: Mapped[bool] = mapped_column(default=False)
+    check_root_causes_followed: Mapped[bool] = mapped_column(default=False)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    cycle = relationship("Cycle", lazy="joined")
+    finding = relationship("Finding", lazy="joined")
+    advisory_visit = relationship("AdvisoryVisit", lazy="joined")
+    raised_by = relationship("RaisedBy", lazy="joined")
+    cluster = relationship("Cluster", lazy="joined")
+    compliance_point = relationship("CompliancePoint", lazy="joined")
+    root_cause = relationship("RootCause", lazy="joined")
+    completed_by = relationship("User", foreign_keys=[completed_by_id], lazy="joined")
+    events = relationship("IPEvent", back_populates="item", order_by="IPEvent.id", lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class EventKind(enum.Enum):
+    CREATED = "created"
+    FIELD = "field"  # a field changed: field, old_value, new_value
+    STATUS = "status"  # status changed: old_value, new_value
+    MERGED = "merged"  # a repeated finding of a newer assessment merged into this item (body: comment)
+    ASSESSOR_COMMENT = "assessor_comment"
+    COMMENT = "comment"
+    REMEDIATION_REPORTED = "remediation_reported"
+    VERIFICATION_RETURNED = "verification_returned"
+    REVIEW_FLAGGED = "review_flagged"  # not repeated in the newest assessment
+
+    @property
+    def label(self):
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {
+    EventKind.CREATED: _l("Created"),
+    EventKind.FIELD: _l("Changed"),
+    EventKind.STATUS: _l("Status changed"),
+    EventKind.MERGED: _l("Merged with a repeated finding"),
+    EventKind.ASSESSOR_COMMENT: _l("Lead assessor's comment"),
+    EventKind.COMMENT: _l("Comment"),
+    EventKind.REMEDIATION_REPORTED: _l("Reported remediated"),
+    EventKind.VERIFICATION_RETURNED: _l("Returned by the Enterprise Advisor"),
+    EventKind.REVIEW_FLAGGED: _l("Not repeated in the new assessment: review with the committee"),
+}
+
+
+class IPEvent(db.Model):
+    """One entry of an item's timeline: field changes, status, merges, comments."""
+
+    __tablename__ = "ip_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("ip_item.id", ondelete="CASCADE"), index=True)
+    factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: the system (daily job)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    field: Mapped[str | None] = mapped_column(String(60))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, default="")
+
+    item = relationship("IPItem", back_populates="events", lazy="raise")
+    actor = relationship("User", lazy="joined")

@@ -1,0 +1,1 @@
+"""Seed data as plain Python, marked for translation with N_."""
