@@ -53,8 +53,20 @@ def _fill_source_locale(path: Path) -> None:
         write_po(fh, catalog, sort_output=True, include_lineno=False)
 
 
+ip_cli = AppGroup("ip", help="Improvement Plan jobs.")
+
+
+@ip_cli.command("mark-delayed")
+def ip_mark_delayed():
+    """Mark open items past their target date Delayed (the daily job, run by hand)."""
+    from .jobs.ip_daily import mark_delayed_items
+
+    click.echo(f"{mark_delayed_items()} items marked Delayed.")
+
+
 def register_cli(app) -> None:
     app.cli.add_command(i18n)
+    app.cli.add_command(ip_cli)
 
     @app.cli.command("seed-demo")
     def seed_demo_command():

@@ -111,3 +111,6 @@ def seed_demo() -> None:
             accepted_at=datetime.now(UTC),
         )
     db.session.commit()
+    from .demo_ip import seed_demo_ip
+
+    seed_demo_ip()

@@ -67,6 +67,13 @@ MENU = (
 )
 
 
+# Pages that are not about one factory, after "Home".
+GLOBAL_MENU = (
+    Item(N_("Verification queue"), "ip.queue", "ip.verify"),
+    Item(N_("Catalogues"), "catalogue.index", "catalogue.edit"),
+)
+
+
 @dataclass(frozen=True)
 class Link:
     label: str
@@ -103,3 +110,12 @@ def navigation() -> list[tuple[str, list[Link]]]:
             msgid = group.factory_msgid if (group.factory_msgid and current_user.factory) else group.msgid
             menu.append((gettext(msgid), links))
     return menu
+
+
+def global_links() -> list[Link]:
+    endpoints = current_app.view_functions
+    return [
+        Link(gettext(item.msgid), url_for(item.endpoint), item.endpoint)
+        for item in GLOBAL_MENU
+        if item.endpoint in endpoints and can(current_user, item.action)
+    ]

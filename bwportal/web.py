@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from .domain.policy import can
 from .extensions import db, login_manager
 from .models import User
-from .navigation import navigation
+from .navigation import global_links, navigation
 
 # No inline script or style anywhere: htmx is told not to inject its indicator style.
 CONTENT_SECURITY_POLICY = (
@@ -49,7 +49,7 @@ def init_app(app) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     app.after_request(_security_headers)
-    app.jinja_env.globals.update(can=can, navigation=navigation)
+    app.jinja_env.globals.update(can=can, navigation=navigation, global_links=global_links)
     app.register_error_handler(
         404, _error_page(404, _l("Page not found"), _l("This page does not exist or is not yours to see."))
     )

@@ -2,7 +2,7 @@
 
 from importlib import import_module
 
-AREAS = ("auth", "main", "enterprise", "health")
+AREAS = ("auth", "main", "enterprise", "health", "ip", "assessments", "visits", "catalogue")
 
 
 def register_blueprints(app) -> None:

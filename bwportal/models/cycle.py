@@ -39,9 +39,12 @@ class Finding(db.Model):
     compliance_point_id: Mapped[int] = mapped_column(ForeignKey("compliance_point.id"))
     text: Mapped[str] = mapped_column(Text)
     publicly_reported: Mapped[bool] = mapped_column(default=False)
+    # The IP item that tracks this finding (created from it, or an earlier item it was merged into).
+    ip_item_id: Mapped[int | None] = mapped_column(ForeignKey("ip_item.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     cycle = relationship("Cycle", back_populates="findings", lazy="joined")
+    ip_item = relationship("IPItem", back_populates="findings", lazy="select")
     cluster = relationship("Cluster", lazy="joined")
     compliance_point = relationship("CompliancePoint", lazy="joined")
 

@@ -79,7 +79,6 @@ class IPItem(db.Model):
     factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
     origin: Mapped[Origin] = mapped_column(_enum(Origin))
-    finding_id: Mapped[int | None] = mapped_column(ForeignKey("finding.id"))
     advisory_visit_id: Mapped[int | None] = mapped_column(ForeignKey("advisory_visit.id"))
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("raised_by.id"))
 
@@ -119,7 +118,8 @@ class IPItem(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
     cycle = relationship("Cycle", lazy="joined")
-    finding = relationship("Finding", lazy="joined")
+    # The assessment findings this item tracks: the one it came from, and repeats merged into it.
+    findings = relationship("Finding", back_populates="ip_item", order_by="Finding.id", lazy="raise")
     advisory_visit = relationship("AdvisoryVisit", lazy="joined")
     raised_by = relationship("RaisedBy", lazy="joined")
     cluster = relationship("Cluster", lazy="joined")

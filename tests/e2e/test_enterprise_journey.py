@@ -1,20 +1,12 @@
 """A factory user edits the enterprise data in Debian chromium, with and without JavaScript."""
 
 import pytest
-from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
-from bwportal.cli import TRANSLATIONS
 from bwportal.demo import DEMO_PASSWORD
+from tests.helpers import translated
 
 pytestmark = pytest.mark.e2e
-
-
-def translated(locale: str, msgid: str) -> str:
-    with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        text = read_po(fh, locale=locale)[msgid].string
-    assert text and text != msgid, f"{msgid!r} is not translated in {locale}"
-    return text
 
 
 def sign_in(page, email="factory@demo.test"):

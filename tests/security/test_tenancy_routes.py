@@ -1,50 +1,94 @@
 """TEN-1 over the URL map: every route that takes a factory id answers 404 to every role
-that may not see that factory, and never shows its data."""
+that may not see that factory, and never shows its data. Objects of another factory under
+a visible factory's URL are 404 too. A route with an argument the sweep does not know
+fails the test until it is described in ARGUMENTS."""
+
+from datetime import date, timedelta
 
 import pytest
 
+from bwportal.domain import ip_operations as ops
+from bwportal.extensions import db
+from tests import factories as f
 from tests.conftest import sign_in
 
 from .routes import all_routes
 
-# who -> factories that are foreign to them (by World attribute)
-FOREIGN = {
-    "factory_user": ["mekong", "bandung"],
-    "factory2_user": ["angkor", "bandung"],
-    "ea": ["mekong", "bandung"],
-    "ea2": ["angkor", "bandung"],
-    "buyer": ["mekong", "bandung"],
-    "other_buyer": ["angkor", "mekong"],
-    "admin": ["bandung"],
-    "admin_id": ["angkor", "mekong"],
-    "assessor": ["bandung"],
+# who -> (a factory they may see, factories foreign to them), by World attribute
+ROLES = {
+    "factory_user": ("angkor", ["mekong", "bandung"]),
+    "factory2_user": ("mekong", ["angkor", "bandung"]),
+    "ea": ("angkor", ["mekong", "bandung"]),
+    "ea2": ("mekong", ["angkor", "bandung"]),
+    "buyer": ("angkor", ["mekong", "bandung"]),
+    "other_buyer": ("bandung", ["angkor", "mekong"]),
+    "admin": ("angkor", ["bandung"]),
+    "admin_id": ("bandung", ["angkor", "mekong"]),
+    "assessor": ("angkor", ["bandung"]),
 }
+
+# Route argument -> the id of that kind of object belonging to a given factory.
+ARGUMENTS = {
+    "item_id": lambda objects: objects["item"].id,
+    "cycle_id": lambda objects: objects["cycle"].id,
+    "visit_id": lambda objects: objects["visit"].id,
+    "fmt": lambda objects: "csv",
+}
+FORM = {"name": "Hijack", "male_employees": "1", "female_employees": "1", "version": "1", "note": "x",
+        "body": "x", "comment": "x", "description": "x", "text": "x"}
+
+
+@pytest.fixture
+def objects(world):
+    """A cycle, a visit and an IP item for every factory of the world."""
+    made = {}
+    for name in ("angkor", "mekong", "bandung"):
+        factory = getattr(world, name)
+        cycle = f.make_cycle(factory, 1, date.today() - timedelta(days=100))
+        visit = f.make_visit(cycle, date.today() - timedelta(days=10))
+        item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", f"Secret finding of {factory.name}"),
+                                     None)
+        made[name] = {"cycle": cycle, "visit": visit, "item": item}
+    db.session.commit()
+    return made
 
 
 def factory_routes(app):
     routes = [r for r in all_routes(app) if "factory_id" in r.arguments]
-    unknown = [r.rule.rule for r in routes if r.arguments - {"factory_id"}]
-    # A route with other arguments needs a description here before the sweep can call it.
-    assert not unknown, f"describe these routes' arguments for the sweep: {unknown}"
+    unknown = sorted({a for r in routes for a in r.arguments - {"factory_id"} if a not in ARGUMENTS})
+    assert not unknown, f"describe these route arguments for the sweep in ARGUMENTS: {unknown}"
     return routes
 
 
-@pytest.mark.parametrize("who", sorted(FOREIGN))
-def test_foreign_factory_ids_answer_404_without_data(app, client, world, who):
+def _call(client, route, method, factory, objects):
+    values = {arg: ARGUMENTS[arg](objects) for arg in route.arguments - {"factory_id"}}
+    return client.open(route.url(factory_id=factory.id, **values), method=method, data=FORM)
+
+
+@pytest.mark.parametrize("who", sorted(ROLES))
+def test_foreign_ids_answer_404_without_data(app, client, world, objects, who):
+    own_name, foreign_names = ROLES[who]
     sign_in(client, getattr(world, who))
     calls = 0
     for route in factory_routes(app):
-        for foreign in FOREIGN[who]:
-            factory = getattr(world, foreign)
-            for method in route.methods:
-                response = client.open(route.url(factory_id=factory.id), method=method,
-                                       data={"name": "Hijack", "male_employees": "1",
-                                             "female_employees": "1", "version": "1"})
+        for method in sorted(route.methods):
+            for foreign in foreign_names:
+                factory = getattr(world, foreign)
+                # The foreign factory, with its own objects.
+                response = _call(client, route, method, factory, objects[foreign])
                 assert response.status_code == 404, (who, method, route.rule.rule, foreign)
                 assert factory.name.encode() not in response.data
+                assert b"Secret finding" not in response.data
                 calls += 1
+                if route.arguments - {"factory_id", "fmt"}:
+                    # A visible factory's URL with another factory's object in it: 404, or 403
+                    # where the role may not use the route at all; never the object.
+                    response = _call(client, route, method, getattr(world, own_name), objects[foreign])
+                    assert response.status_code in (403, 404), (who, method, route.rule.rule, "mixed", foreign)
+                    assert b"Secret finding" not in response.data
+                    calls += 1
     assert calls > 0
-    print(f"{who}: {calls} calls with foreign factory ids, all 404")
+    print(f"{who}: {calls} calls with foreign ids, all 404")
 
 
 def test_unknown_factory_id_is_404_too(client, world):
@@ -52,8 +96,8 @@ def test_unknown_factory_id_is_404_too(client, world):
     assert client.get("/factories/987654/organization").status_code == 404
 
 
-def test_anonymous_is_sent_to_sign_in_on_every_factory_route(app, client, world):
+def test_anonymous_is_sent_to_sign_in_on_every_factory_route(app, client, world, objects):
     for route in factory_routes(app):
         for method in route.methods:
-            response = client.open(route.url(factory_id=world.angkor.id), method=method)
+            response = _call(client, route, method, world.angkor, objects["angkor"])
             assert response.status_code == 302 and "/sign-in" in response.location, route.rule.rule

@@ -1,8 +1,8 @@
 """Improvement Plan: catalogues, cycles, findings, advisory visits, IP items and timeline
 
-Revision ID: cfd20c26d66e
+Revision ID: 26e9a36f5499
 Revises: 3e33cacd6545
-Create Date: 2026-11-22 04:56:44.912181
+Create Date: 2026-11-22 04:59:25.320047
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'cfd20c26d66e'
+revision = '26e9a36f5499'
 down_revision = '3e33cacd6545'
 branch_labels = None
 depends_on = None
@@ -122,31 +122,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_advisory_visit_cycle_id'), ['cycle_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_advisory_visit_factory_id'), ['factory_id'], unique=False)
 
-    op.create_table('finding',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('factory_id', sa.Integer(), nullable=False),
-    sa.Column('cycle_id', sa.Integer(), nullable=False),
-    sa.Column('cluster_id', sa.Integer(), nullable=False),
-    sa.Column('compliance_point_id', sa.Integer(), nullable=False),
-    sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('publicly_reported', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.ForeignKeyConstraint(['cluster_id'], ['cluster.id'], name=op.f('fk_finding_cluster_id_cluster')),
-    sa.ForeignKeyConstraint(['compliance_point_id'], ['compliance_point.id'], name=op.f('fk_finding_compliance_point_id_compliance_point')),
-    sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_finding_cycle_id_cycle')),
-    sa.ForeignKeyConstraint(['factory_id'], ['factory.id'], name=op.f('fk_finding_factory_id_factory')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_finding'))
-    )
-    with op.batch_alter_table('finding', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_finding_cycle_id'), ['cycle_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_finding_factory_id'), ['factory_id'], unique=False)
-
     op.create_table('ip_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('factory_id', sa.Integer(), nullable=False),
     sa.Column('cycle_id', sa.Integer(), nullable=False),
     sa.Column('origin', sa.Enum('assessment', 'advisory', name='origin', native_enum=False, length=30), nullable=False),
-    sa.Column('finding_id', sa.Integer(), nullable=True),
     sa.Column('advisory_visit_id', sa.Integer(), nullable=True),
     sa.Column('raised_by_id', sa.Integer(), nullable=True),
     sa.Column('area_of_improvement', sa.Text(), nullable=False),
@@ -184,7 +164,6 @@ def upgrade():
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_ip_item_created_by_id_user')),
     sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_ip_item_cycle_id_cycle')),
     sa.ForeignKeyConstraint(['factory_id'], ['factory.id'], name=op.f('fk_ip_item_factory_id_factory')),
-    sa.ForeignKeyConstraint(['finding_id'], ['finding.id'], name=op.f('fk_ip_item_finding_id_finding')),
     sa.ForeignKeyConstraint(['raised_by_id'], ['raised_by.id'], name=op.f('fk_ip_item_raised_by_id_raised_by')),
     sa.ForeignKeyConstraint(['root_cause_id'], ['root_cause.id'], name=op.f('fk_ip_item_root_cause_id_root_cause')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ip_item'))
@@ -193,6 +172,28 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_ip_item_cycle_id'), ['cycle_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ip_item_factory_id'), ['factory_id'], unique=False)
         batch_op.create_index('ix_ip_item_factory_status', ['factory_id', 'status'], unique=False)
+
+    op.create_table('finding',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('factory_id', sa.Integer(), nullable=False),
+    sa.Column('cycle_id', sa.Integer(), nullable=False),
+    sa.Column('cluster_id', sa.Integer(), nullable=False),
+    sa.Column('compliance_point_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('publicly_reported', sa.Boolean(), nullable=False),
+    sa.Column('ip_item_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['cluster_id'], ['cluster.id'], name=op.f('fk_finding_cluster_id_cluster')),
+    sa.ForeignKeyConstraint(['compliance_point_id'], ['compliance_point.id'], name=op.f('fk_finding_compliance_point_id_compliance_point')),
+    sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_finding_cycle_id_cycle')),
+    sa.ForeignKeyConstraint(['factory_id'], ['factory.id'], name=op.f('fk_finding_factory_id_factory')),
+    sa.ForeignKeyConstraint(['ip_item_id'], ['ip_item.id'], name=op.f('fk_finding_ip_item_id_ip_item')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_finding'))
+    )
+    with op.batch_alter_table('finding', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_finding_cycle_id'), ['cycle_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_finding_factory_id'), ['factory_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_finding_ip_item_id'), ['ip_item_id'], unique=False)
 
     op.create_table('ip_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -225,17 +226,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_ip_event_factory_id'))
 
     op.drop_table('ip_event')
+    with op.batch_alter_table('finding', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_finding_ip_item_id'))
+        batch_op.drop_index(batch_op.f('ix_finding_factory_id'))
+        batch_op.drop_index(batch_op.f('ix_finding_cycle_id'))
+
+    op.drop_table('finding')
     with op.batch_alter_table('ip_item', schema=None) as batch_op:
         batch_op.drop_index('ix_ip_item_factory_status')
         batch_op.drop_index(batch_op.f('ix_ip_item_factory_id'))
         batch_op.drop_index(batch_op.f('ix_ip_item_cycle_id'))
 
     op.drop_table('ip_item')
-    with op.batch_alter_table('finding', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_finding_factory_id'))
-        batch_op.drop_index(batch_op.f('ix_finding_cycle_id'))
-
-    op.drop_table('finding')
     with op.batch_alter_table('advisory_visit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_advisory_visit_factory_id'))
         batch_op.drop_index(batch_op.f('ix_advisory_visit_cycle_id'))

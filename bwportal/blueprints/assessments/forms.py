@@ -1,0 +1,111 @@
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
+
+from ...domain.findings_import import MAX_TEXT
+from ...forms.dates import DayField
+from ...forms.fields import MaxLength, WholeNumberField
+
+NOT_IN_LIST = _l("Please choose one of the options in the list.")
+RELEASE_BEFORE_ASSESSMENT = _l("The report cannot be released before the assessment date.")
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def optional_id(value):
+    """An id from a <select>; the empty first option is None."""
+    return None if value in ("", None) else int(value)
+
+
+def choice_field(label, required_message=None):
+    validators = [InputRequired(required_message)] if required_message else []
+    return SelectField(label, validators=validators, coerce=optional_id, choices=[],
+                       invalid_value_message=NOT_IN_LIST, invalid_choice_message=NOT_IN_LIST)
+
+
+class CycleForm(FlaskForm):
+    number = WholeNumberField(
+        _l("Cycle number"),
+        validators=[
+            InputRequired(_l("Please enter the cycle number.")),
+            NumberRange(min=1, max=999, message=_l("Please enter a whole number from 1 to 999.")),
+        ],
+    )
+    assessment_date = DayField(
+        _l("Assessment date"), validators=[InputRequired(_l("Please enter the assessment date."))]
+    )
+    report_release_date = DayField(_l("Report release date"), validators=[Optional()])
+    lead_assessor_id = choice_field(_l("Lead assessor"))
+
+    def set_assessors(self, assessors) -> None:
+        self.lead_assessor_id.choices = [SelectChoice("", _l("— None —"))] + [
+            SelectChoice(a.id, a.name) for a in assessors
+        ]
+
+    def validate_report_release_date(self, field):
+        if field.data and self.assessment_date.data and field.data < self.assessment_date.data:
+            raise ValidationError(RELEASE_BEFORE_ASSESSMENT)
+
+
+class ReleaseDateForm(FlaskForm):
+    report_release_date = DayField(_l("Report release date"), validators=[Optional()])
+
+    def __init__(self, cycle, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._assessment_date = cycle.assessment_date
+
+    def validate_report_release_date(self, field):
+        if field.data and field.data < self._assessment_date:
+            raise ValidationError(RELEASE_BEFORE_ASSESSMENT)
+
+
+class FindingForm(FlaskForm):
+    cluster_id = choice_field(_l("Cluster"), _l("Please choose a cluster."))
+    compliance_point_id = choice_field(_l("Compliance point"), _l("Please choose a compliance point."))
+    text = TextAreaField(
+        _l("Finding"),
+        filters=[strip],
+        validators=[DataRequired(_l("Please write the finding.")), MaxLength(MAX_TEXT)],
+    )
+    publicly_reported = BooleanField(_l("Publicly reported"))
+
+    def set_catalogue(self, catalogue) -> None:
+        """``catalogue``: [(cluster, [compliance point, …]), …] as domain.assessments.active_catalogue."""
+        self.points = {p.id: p for _c, points in catalogue for p in points}
+        self.cluster_id.choices = [SelectChoice("", _l("— Choose a cluster —"))] + [
+            SelectChoice(c.id, c.label) for c, _points in catalogue
+        ]
+        self.compliance_point_id.choices = [SelectChoice("", _l("— Choose a compliance point —"))] + [
+            SelectChoice(p.id, gettext("%(point)s (publicly reported)", point=p.label) if p.publicly_reported
+                         else p.label, optgroup=c.label)
+            for c, points in catalogue
+            for p in points
+        ]
+
+    @property
+    def point(self):
+        return self.points.get(self.compliance_point_id.data)
+
+    def validate_compliance_point_id(self, field):
+        point = self.point
+        if point is not None and self.cluster_id.data is not None and point.cluster_id != self.cluster_id.data:
+            raise ValidationError(_l("This compliance point is not in the chosen cluster."))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV or Excel (.xlsx) file"),
+        validators=[FileRequired(_l("Please choose a file to upload."))],
+        render_kw={"accept": ".csv,.xlsx,text/csv,"
+                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    )
+
+
+class ConfirmImportForm(FlaskForm):
+    payload = HiddenField()

@@ -1,0 +1,274 @@
+"""Assessment reports (CYC-1, CYC-2): a factory's cycles, each with its findings.
+
+Everyone who may see the factory's assessments reads them; assessors and programme admins
+record cycles and findings, one by one or imported from a CSV or XLSX file.
+"""
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ...domain import assessments as ops
+from ...domain import findings_import as imports
+from ...domain.policy import can
+from ...extensions import db, htmx
+from ...models import Cycle
+from ..scoping import load_factory, load_scoped
+from .forms import ConfirmImportForm, CycleForm, FindingForm, ImportForm, ReleaseDateForm
+
+bp = Blueprint("assessments", __name__, url_prefix="/factories/<int:factory_id>/cycles")
+
+IMPORT_SALT = "findings-import"
+
+
+def _load_cycle(factory_id: int, cycle_id: int, action: str):
+    factory = load_factory(factory_id, action)
+    cycle = load_scoped(Cycle, cycle_id)
+    if cycle.factory_id != factory.id:
+        abort(404)  # a cycle of another factory, even one this user may see
+    return factory, cycle
+
+
+# --- the list of cycles ------------------------------------------------------------------
+
+
+def _cycle_form(factory, blank=False) -> CycleForm:
+    """The form as posted, or ``blank`` (with the next number) to record another cycle."""
+    form = CycleForm(formdata=None) if blank else CycleForm()
+    form.set_assessors(ops.programme_assessors(factory.programme_id))
+    if blank:
+        form.number.data = ops.next_cycle_number(factory.id)
+    return form
+
+
+def _render_cycles(factory, form, status=200, saved=None):
+    template = "assessments/_cycles.html" if htmx else "assessments/index.html"
+    return render_template(template, factory=factory, form=form, saved=saved,
+                           summaries=ops.cycle_summaries(factory.id)), status
+
+
+@bp.get("")
+@login_required
+def index(factory_id: int):
+    factory = load_factory(factory_id, "assessments.view")
+    form = _cycle_form(factory, blank=True) if can(current_user, "assessments.edit") else None
+    return _render_cycles(factory, form)
+
+
+@bp.post("")
+@login_required
+def create_cycle(factory_id: int):
+    factory = load_factory(factory_id, "assessments.edit")
+    form = _cycle_form(factory)
+    if form.validate_on_submit() and _number_free(factory, form) and _cycle_order_ok(factory, form):
+        try:
+            cycle = ops.record_cycle(factory, form.number.data, form.assessment_date.data,
+                                     form.report_release_date.data, form.lead_assessor_id.data)
+            db.session.commit()
+        except (ops.CycleNumberTaken, IntegrityError):
+            db.session.rollback()
+            form.number.errors.append(_taken(form.number.data))
+        else:
+            message = _("Cycle %(number)d recorded.", number=cycle.number)
+            if not htmx:
+                flash(message, "success")
+                return redirect(url_for("assessments.cycle", factory_id=factory.id, cycle_id=cycle.id))
+            return _render_cycles(factory, _cycle_form(factory, blank=True), saved=message)
+    return _render_cycles(factory, form, status=422)
+
+
+def _taken(number: int) -> str:
+    return _("This factory already has a cycle %(number)d. Please choose another number.", number=number)
+
+
+def _number_free(factory, form) -> bool:
+    if ops.cycle_number_taken(factory.id, form.number.data):
+        form.number.errors.append(_taken(form.number.data))
+        return False
+    return True
+
+
+def _cycle_order_ok(factory, form) -> bool:
+    """Cycles are numbered in the order they start: cycle 3 starts after cycle 2, before cycle 4."""
+    before, after = ops.neighbour_cycles(factory.id, form.number.data)
+    start = form.assessment_date.data
+    if before is not None and start <= before.assessment_date:
+        form.assessment_date.errors.append(_(
+            "Cycle %(number)d started on %(date)s; a later cycle must start after that date.",
+            number=before.number, date=format_date(before.assessment_date, "medium"),
+        ))
+        return False
+    if after is not None and start >= after.assessment_date:
+        form.assessment_date.errors.append(_(
+            "Cycle %(number)d started on %(date)s; an earlier cycle must start before that date.",
+            number=after.number, date=format_date(after.assessment_date, "medium"),
+        ))
+        return False
+    return True
+
+
+# --- one cycle: its assessment report ----------------------------------------------------
+
+
+def _finding_form(blank=False) -> FindingForm:
+    form = FindingForm(formdata=None) if blank else FindingForm()
+    form.set_catalogue(ops.active_catalogue())
+    return form
+
+
+def _release_form(cycle) -> ReleaseDateForm:
+    return ReleaseDateForm(cycle, formdata=None, obj=cycle)
+
+
+def _page(factory, cycle, finding_form=None, release_form=None, status=200):
+    if can(current_user, "assessments.edit"):
+        finding_form = finding_form or _finding_form(blank=True)
+        release_form = release_form or _release_form(cycle)
+    return render_template(
+        "assessments/cycle.html", factory=factory, cycle=cycle, findings=ops.findings_of(cycle),
+        finding_form=finding_form, release_form=release_form,
+    ), status
+
+
+@bp.get("/<int:cycle_id>")
+@login_required
+def cycle(factory_id: int, cycle_id: int):
+    factory, cycle = _load_cycle(factory_id, cycle_id, "assessments.view")
+    return _page(factory, cycle)
+
+
+@bp.post("/<int:cycle_id>/findings")
+@login_required
+def add_finding(factory_id: int, cycle_id: int):
+    factory, cycle = _load_cycle(factory_id, cycle_id, "assessments.edit")
+    form = _finding_form()
+    if not form.validate_on_submit():
+        if htmx:
+            return render_template("assessments/_findings.html", factory=factory, cycle=cycle,
+                                   findings=ops.findings_of(cycle), finding_form=form), 422
+        return _page(factory, cycle, finding_form=form, status=422)
+    ops.add_finding(cycle, form.point, form.text.data, form.publicly_reported.data)
+    db.session.commit()
+    message = _("Finding added.")
+    if not htmx:
+        flash(message, "success")
+        return redirect(url_for("assessments.cycle", factory_id=factory.id, cycle_id=cycle.id) + "#findings")
+    fresh = _finding_form(blank=True)
+    fresh.cluster_id.data = form.cluster_id.data  # the next finding is often in the same cluster
+    return render_template("assessments/_findings.html", factory=factory, cycle=cycle,
+                           findings=ops.findings_of(cycle), finding_form=fresh, saved=message)
+
+
+@bp.post("/<int:cycle_id>/release-date")
+@login_required
+def set_release_date(factory_id: int, cycle_id: int):
+    factory, cycle = _load_cycle(factory_id, cycle_id, "assessments.edit")
+    form = ReleaseDateForm(cycle)
+    if not form.validate_on_submit():
+        if htmx:
+            return render_template("assessments/_report_facts.html", factory=factory, cycle=cycle,
+                                   release_form=form), 422
+        return _page(factory, cycle, release_form=form, status=422)
+    ops.set_release_date(cycle, form.report_release_date.data)
+    db.session.commit()
+    message = _("Release date saved.")
+    if not htmx:
+        flash(message, "success")
+        return redirect(url_for("assessments.cycle", factory_id=factory.id, cycle_id=cycle.id))
+    return render_template("assessments/_report_facts.html", factory=factory, cycle=cycle,
+                           release_form=_release_form(cycle), saved=message)
+
+
+# --- importing findings from a file ------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=IMPORT_SALT)
+
+
+def _import_page(factory, cycle, status=200, **context):
+    context.setdefault("form", ImportForm(formdata=None))
+    return render_template("assessments/import.html", factory=factory, cycle=cycle,
+                           max_rows=imports.MAX_ROWS, **context), status
+
+
+@bp.route("/<int:cycle_id>/import", methods=["GET", "POST"])
+@login_required
+def import_findings(factory_id: int, cycle_id: int):
+    """Step 1: upload a file and see every row as it will be saved. Nothing is written."""
+    factory, cycle = _load_cycle(factory_id, cycle_id, "assessments.edit")
+    form = ImportForm()
+    if not form.is_submitted():
+        return _import_page(factory, cycle)
+    if not form.validate():
+        return _import_page(factory, cycle, 422, form=form)
+    upload = form.file.data
+    data = upload.stream.read(imports.MAX_BYTES + 1)
+    result = imports.parse_findings(data, upload.filename or "", imports.load_catalogue())
+    if not result.ok:
+        return _import_page(factory, cycle, 422, form=form, result=result, filename=upload.filename)
+    existing = ops.finding_count(cycle)
+    payload = _serializer().dumps(
+        {"cycle": cycle.id, "existing": existing, "rows": imports.to_payload(result)}
+    )
+    confirm = ConfirmImportForm(formdata=None, payload=payload)
+    return _import_page(factory, cycle, result=result, filename=upload.filename, confirm=confirm,
+                        existing=existing)
+
+
+@bp.post("/<int:cycle_id>/import/confirm")
+@login_required
+def confirm_import(factory_id: int, cycle_id: int):
+    """Step 2: save the rows the preview showed, checked again, all in one transaction."""
+    factory, cycle = _load_cycle(factory_id, cycle_id, "assessments.edit")
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():  # only the CSRF token can fail here
+        return _import_page(factory, cycle, 400, problem=_("The form has expired. Please upload the file again."))
+    try:
+        data = _serializer().loads(form.payload.data or "")
+        if not isinstance(data, dict) or data.get("cycle") != cycle.id:
+            raise imports.BadPayload()
+        result = imports.rows_from_payload(data.get("rows"), imports.load_catalogue())
+    except (BadSignature, imports.BadPayload):
+        return _import_page(factory, cycle, 400, problem=_(
+            "The findings sent back could not be verified, so nothing was saved. Please upload the file again."
+        ))
+    if not result.ok:  # the catalogue changed since the preview
+        return _import_page(factory, cycle, 422, result=result)
+    # One import at a time per report; the count tells a second click (or the back button)
+    # from the first, and an import from a report someone changed meanwhile.
+    db.session.execute(select(Cycle.id).where(Cycle.id == cycle.id).with_for_update())
+    if data.get("existing") != ops.finding_count(cycle):
+        db.session.rollback()
+        return _import_page(factory, cycle, 409, problem=_(
+            "The findings of this report have changed since the preview, so nothing was saved. "
+            "Please check the report and upload the file again if findings are missing."
+        ))
+    imports.save_findings(cycle, result.rows)
+    db.session.commit()
+    count = len(result.rows)
+    flash(ngettext("%(num)d finding imported.", "%(num)d findings imported.", count), "success")
+    return redirect(url_for("assessments.cycle", factory_id=factory.id, cycle_id=cycle.id) + "#findings")
+
+
+@bp.get("/import-template.csv")
+@login_required
+def import_template(factory_id: int):
+    """A CSV with the header row and one example row, to fill in with a spreadsheet program."""
+    load_factory(factory_id, "assessments.edit")
+    example = ops.example_point()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(imports.COLUMNS)  # the column names are English in every language
+    if example is not None:
+        writer.writerow([example.cluster.label, example.label,
+                         _("Example: overtime hours are paid at the normal rate."), "yes"])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=findings-template.csv"})

@@ -1,0 +1,412 @@
+"""The Improvement Plan (IP-1…IP-10): list, inline edit, new advisory items, remediation
+reports, verification by the EA, import of a new assessment, export."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ...domain import ip_operations as ops
+from ...domain.assessments import cycles_of
+from ...domain.ip_import import apply_import, latest_cycle, plan_import
+from ...domain.ip_queries import (
+    Filters,
+    ip_items,
+    latest_assessor_comments,
+    status_counts,
+    verification_queue,
+    visit_dates,
+)
+from ...domain.ip_status import effective_status, is_overdue, today_in, verification_due
+from ...domain.policy import IP_FIELD_OWNERS, can
+from ...domain.tenancy import visible_factory_ids
+from ...extensions import db, htmx
+from ...models import (
+    AdvisoryVisit,
+    Cluster,
+    CompliancePoint,
+    EventKind,
+    IPEvent,
+    IPItem,
+    IPStatus,
+    Origin,
+    RaisedBy,
+    RootCause,
+)
+from ..scoping import load_factory, load_scoped
+from . import export
+from .forms import CommentForm, NewAdvisoryItemForm, RemediatedForm, ReturnForm, VerifyForm, build_item_form
+from .labels import FIELD_LABELS, describe
+
+bp = Blueprint("ip", __name__)
+PREFIX = "/factories/<int:factory_id>/ip"
+bp.add_app_template_global(describe)
+
+
+@bp.app_template_global()
+def field_label(field: str) -> str:
+    return str(FIELD_LABELS.get(field, field))
+
+
+# --- loading -------------------------------------------------------------------------
+
+def _item(factory, item_id: int) -> IPItem:
+    item = load_scoped(IPItem, item_id)
+    if item.factory_id != factory.id:
+        abort(404)
+    return item
+
+
+def _today(factory):
+    return today_in(factory.programme.timezone)
+
+
+def _catalogues() -> dict:
+    return {
+        "clusters": list(db.session.scalars(select(Cluster).where(Cluster.active).order_by(Cluster.position))),
+        "points": list(db.session.scalars(
+            select(CompliancePoint).join(Cluster).where(CompliancePoint.active)
+            .order_by(Cluster.position, CompliancePoint.position))),
+        "root_causes": list(db.session.scalars(
+            select(RootCause).where(RootCause.active).order_by(RootCause.position))),
+    }
+
+
+def _filters() -> Filters:
+    """Filters from the query string; anything unrecognised is ignored, never an error."""
+    args = request.args
+    filters = Filters(lead=args.get("lead", "").strip()[:200], overdue=args.get("overdue") == "1",
+                      review=args.get("review") == "1")
+    if args.get("cluster", "").isdigit():
+        filters.cluster_id = int(args["cluster"])
+    if args.get("status") in {s.value for s in IPStatus}:
+        filters.status = IPStatus(args["status"])
+    if args.get("origin") in {o.value for o in Origin}:
+        filters.origin = Origin(args["origin"])
+    if args.get("public") in ("yes", "no"):
+        filters.public = args["public"] == "yes"
+    return filters
+
+
+def _card_context(factory, items) -> dict:
+    """What the item cards show beside each item, in a fixed number of queries."""
+    today = _today(factory)
+    return {
+        "today": today,
+        "assessor_comments": latest_assessor_comments([i.id for i in items]),
+        "effective_status": effective_status,
+        "is_overdue": is_overdue,
+    }
+
+
+# --- the list ------------------------------------------------------------------------
+
+@bp.get(PREFIX)
+@login_required
+def index(factory_id: int):
+    factory = load_factory(factory_id, "ip.view")
+    filters = _filters()
+    today = _today(factory)
+    items = ip_items(factory.id, filters, today)
+    return render_template(
+        "ip/index.html", factory=factory, items=items, filters=filters, counts=status_counts(factory.id, today),
+        clusters=_catalogues()["clusters"], statuses=list(IPStatus), origins=list(Origin),
+        **_card_context(factory, items),
+    )
+
+
+@bp.get(PREFIX + "/export.<any(csv, xlsx):fmt>")
+@login_required
+def export_items(factory_id: int, fmt: str):
+    factory = load_factory(factory_id, "ip.export")
+    today = _today(factory)
+    items = ip_items(factory.id, _filters(), today)
+    return export.response(factory, items, today, fmt)
+
+
+# --- one item ------------------------------------------------------------------------
+
+@bp.get(PREFIX + "/<int:item_id>")
+@login_required
+def item(factory_id: int, item_id: int):
+    factory = load_factory(factory_id, "ip.view")
+    item = _item(factory, item_id)
+    return _item_page(factory, item)
+
+
+def _item_page(factory, item, comment_form=None, remediated_form=None):
+    """The item page with its timeline; a form given here shows its errors."""
+    events = list(db.session.scalars(select(IPEvent).where(IPEvent.item_id == item.id).order_by(IPEvent.id)))
+    return render_template(
+        "ip/item.html", factory=factory, item=item, events=events, comment_form=comment_form or CommentForm(),
+        remediated_form=remediated_form or RemediatedForm(), **_card_context(factory, [item]),
+    )
+
+
+@bp.get(PREFIX + "/<int:item_id>/card")
+@login_required
+def card(factory_id: int, item_id: int):
+    factory = load_factory(factory_id, "ip.view")
+    item = _item(factory, item_id)
+    if not htmx:
+        return redirect(url_for("ip.item", factory_id=factory.id, item_id=item.id))
+    return render_template("ip/_item.html", factory=factory, item=item, open=True, **_card_context(factory, [item]))
+
+
+@bp.route(PREFIX + "/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(factory_id: int, item_id: int):
+    factory = load_factory(factory_id, "ip.edit")
+    item = _item(factory, item_id)
+    formdata = request.form if request.method == "POST" else None
+    form = build_item_form(current_user, item.origin, _catalogues(), item=item, formdata=formdata)
+    if request.method == "POST" and set(request.form) & set(IP_FIELD_OWNERS) - set(form._fields):
+        abort(403)  # a field this role does not own (IP-2): refused, never silently dropped
+    conflict, status = None, 200
+    if form.validate_on_submit():
+        try:
+            ops.update_item(item, current_user, _changes(form), _int(form.version.data), _today(factory))
+            db.session.commit()
+        except (ops.StaleItem, StaleDataError):
+            db.session.rollback()
+            db.session.refresh(item)
+            conflict, status = item, 409
+            form.version.data = item.version
+        except ops.StatusNotAllowed:
+            db.session.rollback()
+            form.status.errors.append(_("Please choose one of the listed options."))
+            status = 422
+        except ops.FieldNotWritable:
+            db.session.rollback()
+            abort(403)
+        else:
+            if htmx:
+                return render_template("ip/_item.html", factory=factory, item=item, open=True, saved=True,
+                                       **_card_context(factory, [item]))
+            flash(_("Item saved."), "success")
+            return redirect(url_for("ip.index", factory_id=factory.id, _anchor=f"item-{item.id}"))
+    elif form.is_submitted():
+        status = 422
+    template = "ip/_item_form.html" if htmx else "ip/edit.html"
+    return render_template(template, factory=factory, item=item, form=form, conflict=conflict), status
+
+
+def _changes(form) -> dict:
+    changes = {}
+    for name in IP_FIELD_OWNERS:
+        if name in form:
+            value = form[name].data
+            changes[name] = value.strip() if isinstance(value, str) else value
+    if "status" in changes:
+        changes["status"] = IPStatus(changes["status"])
+    return changes
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # a missing or mangled version can only be stale
+
+
+@bp.route(PREFIX + "/new", methods=["GET", "POST"])
+@login_required
+def new(factory_id: int):
+    factory = load_factory(factory_id, "ip.create")
+    cycles = cycles_of(factory.id)
+    catalogues = _catalogues()
+    formdata = request.form if request.method == "POST" else None
+    form = build_item_form(current_user, Origin.ADVISORY, catalogues, formdata=formdata, new_advisory=True)
+    origin_form = NewAdvisoryItemForm(formdata=formdata)
+    visits = list(db.session.scalars(
+        select(AdvisoryVisit).where(AdvisoryVisit.factory_id == factory.id).order_by(AdvisoryVisit.visit_date.desc())))
+    raised_by = list(db.session.scalars(select(RaisedBy).where(RaisedBy.active).order_by(RaisedBy.position)))
+    origin_form.cycle_id.choices = [(c.id, _("Cycle %(number)s", number=c.number)) for c in cycles]
+    origin_form.advisory_visit_id.choices = [("", _("Choose…"))] + [
+        (v.id, _("Cycle %(number)s: %(date)s", number=v.cycle.number, date=_date(v.visit_date))) for v in visits]
+    origin_form.raised_by_id.choices = [("", _("Choose…"))] + [(r.id, r.label) for r in raised_by]
+    if formdata is None and cycles:
+        origin_form.cycle_id.data = cycles[0].id
+    status = 200
+    if request.method == "POST":
+        form_ok = form.validate_on_submit()
+        origin_ok = origin_form.validate()
+        cycle = next((c for c in cycles if c.id == origin_form.cycle_id.data), None)
+        visit = next((v for v in visits if v.id == origin_form.advisory_visit_id.data), None)
+        if cycle is None:
+            origin_form.cycle_id.errors.append(_("Please choose a cycle."))
+        if origin_form.advisory_visit_id.data and (visit is None or visit.cycle_id != getattr(cycle, "id", None)):
+            origin_form.advisory_visit_id.errors.append(_("Please choose a visit of the chosen cycle."))
+        if origin_form.raised_by_id.data not in {r.id for r in raised_by}:
+            origin_form.raised_by_id.errors.append(_("Please say who raised this issue."))
+        if form_ok and origin_ok and not origin_form.errors:
+            values = _changes(form)
+            chosen_status = values.pop("status", IPStatus.PENDING)
+            item = ops.create_item(factory, current_user, cycle, Origin.ADVISORY, values, visit=visit,
+                                   raised_by_id=origin_form.raised_by_id.data)
+            db.session.flush()
+            if chosen_status is not IPStatus.PENDING:
+                ops.update_item(item, current_user, {"status": chosen_status}, item.version, _today(factory))
+            db.session.commit()
+            flash(_("Item added to the Improvement Plan."), "success")
+            return redirect(url_for("ip.index", factory_id=factory.id, _anchor=f"item-{item.id}"))
+        status = 422
+    return render_template("ip/new.html", factory=factory, form=form, origin_form=origin_form, cycles=cycles), status
+
+
+def _date(value):
+    return format_date(value, "medium")
+
+
+# --- remediation, comments, verification ----------------------------------------------
+
+@bp.post(PREFIX + "/<int:item_id>/remediated")
+@login_required
+def report_remediated(factory_id: int, item_id: int):
+    factory = load_factory(factory_id, "ip.report_remediated")
+    item = _item(factory, item_id)
+    form = RemediatedForm()
+    if not item.status.is_open or item.remediation_reported_at is not None:
+        flash(_("This item is already Completed or waiting for verification."), "error")
+    elif form.validate_on_submit():
+        ops.report_remediated(item, current_user, form.note.data.strip())
+        db.session.commit()
+        flash(_("Reported as remediated. Your Enterprise Advisor will verify it within the next two advisory "
+                "visits."), "success")
+    else:
+        return _item_page(factory, item, remediated_form=form), 422
+    return redirect(url_for("ip.item", factory_id=factory.id, item_id=item.id))
+
+
+@bp.post(PREFIX + "/<int:item_id>/comments")
+@login_required
+def add_comment(factory_id: int, item_id: int):
+    factory = load_factory(factory_id, "ip.view")
+    item = _item(factory, item_id)
+    if can(current_user, "ip.assessor_comment"):
+        kind = EventKind.ASSESSOR_COMMENT
+    elif can(current_user, "ip.comment"):
+        kind = EventKind.COMMENT
+    else:
+        abort(403)
+    form = CommentForm()
+    if form.validate_on_submit():
+        ops.comment(item, current_user, form.body.data.strip(), kind)
+        db.session.commit()
+        flash(_("Comment added."), "success")
+        return redirect(url_for("ip.item", factory_id=factory.id, item_id=item.id, _anchor="history"))
+    return _item_page(factory, item, comment_form=form), 422
+
+
+@bp.route(PREFIX + "/<int:item_id>/verify", methods=["GET", "POST"])
+@login_required
+def verify(factory_id: int, item_id: int):
+    factory = load_factory(factory_id, "ip.verify")
+    item = _item(factory, item_id)
+    form = VerifyForm()
+    today = _today(factory)
+    newer = ops.newer_assessment_exists(item, today)
+    status, reasons = 200, []
+    if form.validate_on_submit():
+        checks = {name: form[name].data for name in ("check_committee_agrees", "check_evidence_reviewed",
+                                                       "check_root_causes_followed")}
+        try:
+            ops.complete(item, current_user, form.completion_date.data, checks, newer)
+            db.session.commit()
+        except ops.CannotComplete as refused:
+            db.session.rollback()
+            reasons, status = refused.reasons, 422
+        else:
+            message = _("Verified: the item is Completed.")
+            if htmx and request.form.get("from") == "queue":
+                return render_template("ip/_queue_done.html", item=item, message=message)
+            flash(message, "success")
+            return redirect(_back(factory, item))
+    elif form.is_submitted():
+        status = 422
+    template = "ip/_queue_entry.html" if htmx and request.form.get("from") == "queue" else "ip/verify.html"
+    return render_template(template, factory=factory, item=item, form=form, return_form=ReturnForm(),
+                           reasons=reasons, newer=newer, today=today, entry=_queue_entry(item)), status
+
+
+@bp.post(PREFIX + "/<int:item_id>/return")
+@login_required
+def return_item(factory_id: int, item_id: int):
+    factory = load_factory(factory_id, "ip.verify")
+    item = _item(factory, item_id)
+    form = ReturnForm()
+    if item.remediation_reported_at is None:
+        flash(_("This item is not waiting for verification."), "error")
+        return redirect(_back(factory, item))
+    if form.validate_on_submit():
+        ops.return_to_factory(item, current_user, form.comment.data.strip())
+        db.session.commit()
+        message = _("Returned to the factory with your comment.")
+        if htmx and request.form.get("from") == "queue":
+            return render_template("ip/_queue_done.html", item=item, message=message)
+        flash(message, "success")
+        return redirect(_back(factory, item))
+    template = "ip/_queue_entry.html" if htmx and request.form.get("from") == "queue" else "ip/verify.html"
+    return render_template(template, factory=factory, item=item, form=VerifyForm(), return_form=form, reasons=[],
+                           newer=ops.newer_assessment_exists(item, _today(factory)), today=_today(factory),
+                           entry=_queue_entry(item)), 422
+
+
+def _back(factory, item):
+    if request.form.get("from") == "queue":
+        return url_for("ip.queue")
+    return url_for("ip.item", factory_id=factory.id, item_id=item.id)
+
+
+def _queue_entry(item, dates=None):
+    if item.remediation_reported_at is None:
+        return None
+    if dates is None:
+        dates = visit_dates([item.factory_id]).get(item.factory_id, [])
+    visits, due = verification_due(item.remediation_reported_at, dates)
+    return {"visits": visits, "due": due}
+
+
+@bp.get("/verification")
+@login_required
+def queue():
+    if not can(current_user, "ip.verify"):
+        abort(403)
+    items = verification_queue(visible_factory_ids(current_user))
+    dates = visit_dates({i.factory_id for i in items})
+    entries = [(item, _queue_entry(item, dates.get(item.factory_id, []))) for item in items]
+    return render_template("ip/queue.html", entries=entries, form=VerifyForm(), return_form=ReturnForm())
+
+
+# --- a new assessment into the IP ------------------------------------------------------
+
+@bp.route(PREFIX + "/import", methods=["GET", "POST"])
+@login_required
+def import_findings(factory_id: int):
+    factory = load_factory(factory_id, "ip.import")
+    cycle = latest_cycle(factory.id)
+    if cycle is None:
+        flash(_("There is no assessment to import yet."), "info")
+        return redirect(url_for("ip.index", factory_id=factory.id))
+    plan = plan_import(cycle)
+    errors: dict[int, str] = {}
+    if request.method == "POST":
+        merges = {}
+        for finding in plan.new_findings:
+            choice = request.form.get(f"merge-{finding.id}", "")
+            comment_text = request.form.get(f"comment-{finding.id}", "").strip()[:5000]
+            if choice.isdigit() and int(choice) in {i.id for i in plan.repeats.get(finding.id, [])}:
+                if not comment_text:
+                    errors[finding.id] = _("Please write a comment that tells buyers how this repeated finding "
+                                           "is followed up.")
+                merges[finding.id] = (int(choice), comment_text)
+        if not errors:
+            counts = apply_import(plan, current_user, merges)
+            db.session.commit()
+            flash(_("Imported: %(created)s new items, %(merged)s merged, %(flagged)s to review with the committee.",
+                    created=counts["created"], merged=counts["merged"], flagged=counts["flagged"]), "success")
+            return redirect(url_for("ip.index", factory_id=factory.id))
+    return render_template("ip/import.html", factory=factory, cycle=cycle, plan=plan, errors=errors,
+                           form_values=request.form), 422 if errors else 200

@@ -1,0 +1,87 @@
+"""Reading the IP: the filtered list, counts, and what a list shows beside each item,
+each in a fixed number of queries whatever the number of items."""
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AdvisoryVisit, EventKind, IPEvent, IPItem, IPStatus, Origin
+from .ip_status import status_on
+
+
+@dataclass
+class Filters:
+    cluster_id: int | None = None
+    status: IPStatus | None = None
+    origin: Origin | None = None
+    public: bool | None = None
+    lead: str = ""
+    overdue: bool = False
+    review: bool = False
+
+
+def ip_items(factory_id: int, filters: Filters, today) -> list[IPItem]:
+    stmt = select(IPItem).where(IPItem.factory_id == factory_id)
+    if filters.cluster_id:
+        stmt = stmt.where(IPItem.cluster_id == filters.cluster_id)
+    if filters.origin:
+        stmt = stmt.where(IPItem.origin == filters.origin)
+    if filters.public is not None:
+        stmt = stmt.where(IPItem.publicly_reported.is_(filters.public))
+    if filters.lead:
+        stmt = stmt.where(IPItem.lead_person.icontains(filters.lead, autoescape=True))
+    if filters.review:
+        stmt = stmt.where(IPItem.review_with_committee.is_(True))
+    if filters.overdue or filters.status is IPStatus.DELAYED:
+        stmt = stmt.where(IPItem.status != IPStatus.COMPLETED, IPItem.target_date < today)
+    elif filters.status is not None:
+        stmt = stmt.where(IPItem.status == filters.status)
+        if filters.status in (IPStatus.PENDING, IPStatus.IN_PROGRESS):
+            # Past its date it counts as Delayed, even before the daily job records it.
+            stmt = stmt.where((IPItem.target_date.is_(None)) | (IPItem.target_date >= today))
+    # Publicly reported first (002 §3.2), then by target date, oldest first.
+    stmt = stmt.order_by(IPItem.publicly_reported.desc(), IPItem.target_date.is_(None), IPItem.target_date, IPItem.id)
+    return list(db.session.scalars(stmt).unique())
+
+
+def status_counts(factory_id: int, today) -> Counter:
+    rows = db.session.execute(
+        select(IPItem.status, IPItem.target_date).where(IPItem.factory_id == factory_id)
+    ).all()
+
+    return Counter(status_on(status, target_date, today) for status, target_date in rows)
+
+
+def latest_assessor_comments(item_ids: list[int]) -> dict[int, IPEvent]:
+    """The lead assessor's latest comment per item, for all listed items in one query."""
+    if not item_ids:
+        return {}
+    events = db.session.scalars(
+        select(IPEvent).where(IPEvent.item_id.in_(item_ids), IPEvent.kind == EventKind.ASSESSOR_COMMENT)
+        .order_by(IPEvent.id)
+    )
+    return {e.item_id: e for e in events}
+
+
+def visit_dates(factory_ids) -> dict[int, list]:
+    rows = db.session.execute(
+        select(AdvisoryVisit.factory_id, AdvisoryVisit.visit_date).where(AdvisoryVisit.factory_id.in_(factory_ids))
+    ).all()
+    dates: dict[int, list] = {}
+    for factory_id, visit_date in rows:
+        dates.setdefault(factory_id, []).append(visit_date)
+    return dates
+
+
+def verification_queue(factory_ids) -> list[IPItem]:
+    """IP-7: items reported remediated and not yet verified, publicly reported first."""
+    stmt = (
+        select(IPItem)
+        .where(IPItem.factory_id.in_(factory_ids), IPItem.remediation_reported_at.is_not(None),
+               IPItem.status != IPStatus.COMPLETED)
+        .order_by(IPItem.publicly_reported.desc(), IPItem.remediation_reported_at, IPItem.id)
+    )
+    return list(db.session.scalars(stmt).unique())
+

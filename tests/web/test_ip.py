@@ -1,0 +1,278 @@
+"""The Improvement Plan in the browser's place: list, edit, statuses, verification, history."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bwportal.domain import ip_operations as ops
+from bwportal.extensions import db
+from bwportal.models import EventKind, IPEvent, IPItem, IPStatus, Origin, RaisedBy, RootCause
+from tests import factories as f
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def plan(world):
+    """Angkor: cycle 1 with two assessment items (one public) and an advisory item."""
+    cycle = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=120), date.today() - timedelta(days=99))
+    visit = f.make_visit(cycle, date.today() - timedelta(days=30), ea=world.ea)
+    public = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime paid at normal rate"), world.ea)
+    private = ops.item_from_finding(f.make_finding(cycle, "Regular Hours", "Hours records incomplete"), world.ea)
+    raised = db.session.scalar(select(RaisedBy).filter_by(name="Self-diagnosis"))
+    point = f.catalogue_point("Welfare Facilities")
+    advisory = ops.create_item(world.angkor, world.factory_user, cycle, Origin.ADVISORY, {
+        "area_of_improvement": "Not enough drinking water points", "cluster_id": point.cluster_id,
+        "compliance_point_id": point.id, "lead_person": "Sok Dara"}, visit=visit, raised_by_id=raised.id)
+    db.session.commit()
+    return {"cycle": cycle, "visit": visit, "public": public, "private": private, "advisory": advisory}
+
+
+def root_cause_id():
+    return db.session.scalar(select(RootCause.id).filter_by(name="Lack of training or skills"))
+
+
+def factory_form(item, **overrides):
+    data = {"root_cause_id": str(root_cause_id()), "root_cause_description": "Supervisors unaware",
+            "actions_needed": "Train payroll staff", "lead_person": "Chea Mony", "additional_persons": "HR team",
+            "target_date": (date.today() + timedelta(days=30)).isoformat(), "status": "in_progress",
+            "progress": "Training planned", "version": str(item.version)}
+    if item.origin is Origin.ADVISORY:
+        data.update(area_of_improvement=item.area_of_improvement, cluster_id=str(item.cluster_id),
+                    compliance_point_id=str(item.compliance_point_id))
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def reload(item) -> IPItem:
+    db.session.expire_all()
+    return db.session.get(IPItem, item.id)
+
+
+def events(item, kind=None):
+    db.session.expire_all()
+    stmt = select(IPEvent).where(IPEvent.item_id == item.id).order_by(IPEvent.id)
+    if kind:
+        stmt = stmt.where(IPEvent.kind == kind)
+    return list(db.session.scalars(stmt))
+
+
+def url(world, item=None, suffix=""):
+    base = f"/factories/{world.angkor.id}/ip"
+    return base + (f"/{item.id}" if item else "") + suffix
+
+
+# --- list ----------------------------------------------------------------------------
+
+def test_list_shows_every_item_public_first_with_counts(login, world, plan):
+    html = login(world.factory_user).get(url(world)).get_data(as_text=True)
+    ids = [int(i) for i in re.findall(r'<li id="item-(\d+)"', html)]
+    assert ids[0] == plan["public"].id
+    assert set(ids) == {p.id for p in (plan["public"], plan["private"], plan["advisory"])}
+    assert "Overtime paid at normal rate" in html and "Publicly reported" in html
+    assert re.search(r"Pending</span> 3", html)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("public=yes", ["public"]),
+    ("public=no", ["private", "advisory"]),
+    ("origin=advisory", ["advisory"]),
+    ("origin=assessment", ["public", "private"]),
+    ("lead=sok", ["advisory"]),
+    ("status=completed", []),
+    ("status=pending", ["public", "private", "advisory"]),
+    ("status=nonsense&cluster=abc&public=maybe", ["public", "private", "advisory"]),
+])
+def test_filters(login, world, plan, query, expected):
+    html = login(world.factory_user).get(url(world) + "?" + query).get_data(as_text=True)
+    shown = {int(i) for i in re.findall(r'<li id="item-(\d+)"', html)}
+    assert shown == {plan[name].id for name in expected}
+
+
+def test_cluster_filter(login, world, plan):
+    html = login(world.ea).get(url(world) + f"?cluster={plan['advisory'].cluster_id}").get_data(as_text=True)
+    assert {int(i) for i in re.findall(r'<li id="item-(\d+)"', html)} == {plan["advisory"].id}
+
+
+def test_overdue_items_show_and_filter_as_delayed(login, world, plan):
+    plan["private"].target_date = date.today() - timedelta(days=3)
+    db.session.commit()
+    client = login(world.factory_user)
+    for query in ("status=delayed", "overdue=1"):
+        html = client.get(url(world) + "?" + query).get_data(as_text=True)
+        assert {int(i) for i in re.findall(r'<li id="item-(\d+)"', html)} == {plan["private"].id}
+    html = client.get(url(world) + "?status=pending").get_data(as_text=True)
+    assert str(plan["private"].id) not in re.findall(r'<li id="item-(\d+)"', html)
+
+
+# --- editing -------------------------------------------------------------------------
+
+def test_factory_edits_its_fields_inline_and_every_change_is_in_the_timeline(login, world, plan):
+    item = plan["public"]
+    client = login(world.factory_user)
+    form_html = client.get(url(world, item, "/edit"), headers=HX).get_data(as_text=True)
+    assert form_html.lstrip().startswith("<li") and 'name="actions_needed"' in form_html
+    assert 'name="area_of_improvement"' not in form_html  # Better Work's field on an assessment item
+    response = client.post(url(world, item, "/edit"), data=factory_form(item), headers=HX)
+    assert response.status_code == 200 and "Item saved." in response.get_data(as_text=True)
+    saved = reload(item)
+    assert (saved.actions_needed, saved.lead_person, saved.status) == ("Train payroll staff", "Chea Mony",
+                                                                        IPStatus.IN_PROGRESS)
+    changed = {e.field for e in events(item, EventKind.FIELD)}
+    assert changed >= {"root_cause_id", "root_cause_description", "actions_needed", "lead_person",
+                       "additional_persons", "target_date", "progress"}
+    status_events = events(item, EventKind.STATUS)
+    assert [(e.old_value, e.new_value, e.actor_id) for e in status_events] == [
+        ("pending", "in_progress", world.factory_user.id)]
+    history = client.get(url(world, item)).get_data(as_text=True)
+    assert "Train payroll staff" in history and "Pending → In Progress" in history
+
+
+def test_plain_post_without_javascript_redirects_to_the_item_in_the_list(login, world, plan):
+    item = plan["private"]
+    response = login(world.factory_user).post(url(world, item, "/edit"), data=factory_form(item))
+    assert response.status_code == 302 and response.location.endswith(f"#item-{item.id}")
+
+
+@pytest.mark.parametrize("field", ["area_of_improvement", "cluster_id", "compliance_point_id", "key_work_ahead",
+                                   "completion_date"])
+def test_factory_cannot_write_better_works_fields_on_an_assessment_item(login, world, plan, field):
+    item = plan["public"]
+    response = login(world.factory_user).post(url(world, item, "/edit"),
+                                              data=factory_form(item, **{field: "1"}))
+    assert response.status_code == 403
+    assert reload(item).area_of_improvement == "Overtime paid at normal rate"
+    assert events(item, EventKind.FIELD) == []
+
+
+def test_factory_writes_what_and_where_on_its_own_advisory_item(login, world, plan):
+    item = plan["advisory"]
+    response = login(world.factory_user).post(url(world, item, "/edit"), data=factory_form(
+        item, area_of_improvement="Too few water points on floor 2"))
+    assert response.status_code == 302
+    assert reload(item).area_of_improvement == "Too few water points on floor 2"
+
+
+@pytest.mark.parametrize("field", ["actions_needed", "lead_person", "progress", "target_date", "root_cause_id"])
+def test_ea_cannot_write_the_factorys_fields(login, world, plan, field):
+    item = plan["public"]
+    response = login(world.ea).post(url(world, item, "/edit"), data={
+        "key_work_ahead": "Check payroll", "version": str(item.version), field: "2"})
+    assert response.status_code == 403
+
+
+def test_ea_writes_key_work_ahead_and_better_works_fields(login, world, plan):
+    item = plan["public"]
+    response = login(world.ea).post(url(world, item, "/edit"), data={
+        "key_work_ahead": "Check payroll in March", "area_of_improvement": "Overtime premium not paid",
+        "cluster_id": str(item.cluster_id), "compliance_point_id": str(item.compliance_point_id),
+        "status": "pending", "version": str(item.version)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    saved = reload(item)
+    assert saved.key_work_ahead == "Check payroll in March"
+    assert saved.area_of_improvement == "Overtime premium not paid"
+
+
+@pytest.mark.parametrize("who", ["buyer", "assessor", "admin"])
+def test_roles_without_ip_edit_get_403(login, world, plan, who):
+    client = login(getattr(world, who))
+    assert client.get(url(world)).status_code == 200
+    assert client.get(url(world, plan["public"], "/edit")).status_code == 403
+    assert client.post(url(world, plan["public"], "/edit"), data={"version": "1"}).status_code == 403
+
+
+@pytest.mark.parametrize("status", ["completed", "delayed"])
+def test_factory_cannot_choose_completed_or_delayed(login, world, plan, status):
+    item = plan["public"]
+    response = login(world.factory_user).post(url(world, item, "/edit"), data=factory_form(item, status=status))
+    assert response.status_code == 422
+    assert "Please choose one of the listed options." in response.get_data(as_text=True)
+    assert reload(item).status is IPStatus.PENDING
+
+
+@pytest.mark.parametrize("field, message", [
+    ("actions_needed", "Please describe the actions needed."),
+    ("lead_person", "Please name the lead person."),
+    ("target_date", "Please enter a target date."),
+    ("root_cause_id", "Please choose a root cause."),
+    ("progress", "Please describe the progress, or why no progress has been made."),
+])
+def test_required_fields_have_messages_and_input_is_kept(login, world, plan, field, message):
+    item = plan["public"]
+    response = login(world.factory_user).post(url(world, item, "/edit"), headers=HX,
+                                              data=factory_form(item, **{field: ""}, additional_persons="Kept text"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in html and "Kept text" in html
+
+
+def test_no_progress_needs_a_reason(login, world, plan):
+    item = plan["public"]
+    client = login(world.factory_user)
+    bad = client.post(url(world, item, "/edit"), data=factory_form(item, no_progress="y", progress=""))
+    assert bad.status_code == 422
+    ok = client.post(url(world, item, "/edit"), data=factory_form(
+        item, no_progress="y", progress="Waiting for the new payroll software"))
+    assert ok.status_code == 302
+    saved = reload(item)
+    assert saved.no_progress and saved.progress == "Waiting for the new payroll software"
+
+
+def test_bad_date_and_foreign_catalogue_ids_are_refused_with_messages(login, world, plan):
+    item = plan["advisory"]
+    client = login(world.factory_user)
+    bad_date = client.post(url(world, item, "/edit"), data=factory_form(item, target_date="31/02/2026"))
+    assert bad_date.status_code == 422 and "Please enter a date, such as 2026-03-31." in bad_date.get_data(as_text=True)
+    wrong_point = f.catalogue_point("Child Labourers")  # not in the item's cluster
+    response = client.post(url(world, item, "/edit"), data=factory_form(item, compliance_point_id=str(wrong_point.id)))
+    assert response.status_code == 422
+    assert "Please choose a compliance point of the chosen cluster." in response.get_data(as_text=True)
+    nonsense = client.post(url(world, item, "/edit"), data=factory_form(item, root_cause_id="abc"))
+    assert nonsense.status_code == 422
+
+
+def test_stale_save_shows_both_versions(login, world, plan):
+    item = plan["public"]
+    client = login(world.factory_user)
+    opened = item.version
+    assert client.post(url(world, item, "/edit"), data=factory_form(item, actions_needed="First")).status_code == 302
+    response = client.post(url(world, item, "/edit"), headers=HX,
+                           data=factory_form(item, actions_needed="Second", version=str(opened)))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "Someone else saved this item" in html
+    assert "First" in html and "Second" in html
+    assert reload(item).actions_needed == "First"
+
+
+# --- new advisory items ---------------------------------------------------------------
+
+def test_factory_adds_an_advisory_item_on_a_visit_date(login, world, plan):
+    client = login(world.factory_user)
+    page = client.get(url(world, suffix="/new")).get_data(as_text=True)
+    assert "Cycle 1" in page
+    point = f.catalogue_point("Emergency Preparedness")
+    raised = db.session.scalar(select(RaisedBy.id).filter_by(name="Management"))
+    data = factory_form(IPItem(origin=Origin.ADVISORY, version=1, area_of_improvement="Blocked fire exit",
+                               cluster_id=point.cluster_id, compliance_point_id=point.id),
+                        cycle_id=str(plan["cycle"].id), advisory_visit_id=str(plan["visit"].id),
+                        raised_by_id=str(raised))
+    response = client.post(url(world, suffix="/new"), data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    item = db.session.scalar(select(IPItem).filter_by(area_of_improvement="Blocked fire exit"))
+    assert (item.origin, item.advisory_visit_id, item.raised_by_id, item.status) == (
+        Origin.ADVISORY, plan["visit"].id, raised, IPStatus.IN_PROGRESS)
+    assert [e.kind for e in events(item)] == [EventKind.CREATED, EventKind.STATUS]
+
+
+def test_new_item_needs_what_where_and_who(login, world, plan):
+    response = login(world.factory_user).post(url(world, suffix="/new"), data={"cycle_id": str(plan["cycle"].id)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for message in ("Please describe the area of improvement.", "Please choose a cluster.",
+                    "Please say who raised this issue.", "Please name the lead person."):
+        assert message in html
+
+
+def test_ea_cannot_add_items_for_the_factory(login, world, plan):
+    assert login(world.ea).get(url(world, suffix="/new")).status_code == 403
