@@ -189,6 +189,15 @@ def complete(item: IPItem, actor, completion_date: date, checks: dict[str, bool]
     item.updated_at = _now()
 
 
+def set_needs_worker_interviews(item: IPItem, actor, needed: bool) -> None:
+    """IP-6: the EA decides whether an item waits for worker interviews at the next assessment."""
+    if item.needs_worker_interviews is not needed:
+        record(item, EventKind.FIELD, actor, field="needs_worker_interviews", old=item.needs_worker_interviews,
+               new=needed)
+        item.needs_worker_interviews = needed
+        item.updated_at = _now()
+
+
 def comment(item: IPItem, actor, body: str, kind: EventKind = EventKind.COMMENT) -> IPEvent:
     return record(item, kind, actor, body=body)
 

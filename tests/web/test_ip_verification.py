@@ -302,3 +302,17 @@ def test_the_list_needs_the_same_number_of_queries_for_5_and_500_items(login, wo
     assert large == small, (small, large)
     assert db.session.scalar(select(db.func.count()).select_from(IPEvent)) >= 1000
     assert Role.EA
+
+
+def test_the_ea_decides_on_worker_interviews_and_it_is_recorded(login, world, cycle1):
+    item = new_item(world, cycle1, "Regular Hours", "Hours")
+    assert not item.needs_worker_interviews
+    refused = login(world.factory_user).post(url(world, item, "/worker-interviews"), data={"needed": "1"})
+    assert refused.status_code == 403
+    assert login(world.ea).post(url(world, item, "/worker-interviews"), data={"needed": "1"}).status_code == 302
+    assert reload(item).needs_worker_interviews
+    change = events(item, EventKind.FIELD)[-1]
+    assert (change.field, change.old_value, change.new_value, change.actor_id) == (
+        "needs_worker_interviews", "0", "1", world.ea.id)
+    history = login(world.factory_user).get(url(world, item)).get_data(as_text=True)
+    assert "Needs worker interviews before completion" in history

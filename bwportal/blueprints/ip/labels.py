@@ -26,6 +26,7 @@ FIELD_LABELS = {
     "target_date": _l("Target date"),
     "completion_date": _l("Completion date"),
     "finding": _l("Finding"),
+    "needs_worker_interviews": _l("Needs worker interviews before completion"),
 }
 
 _CATALOGUES = {
@@ -55,6 +56,6 @@ def describe(field: str, raw: str | None) -> str:
         return str(IPStatus(raw).label)
     if field in ("target_date", "completion_date"):
         return format_date(date.fromisoformat(raw), "medium")
-    if field == "no_progress":
+    if field in ("no_progress", "needs_worker_interviews"):
         return str(_l("Yes")) if raw == "1" else str(_l("No"))
     return raw

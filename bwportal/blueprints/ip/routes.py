@@ -331,6 +331,19 @@ def verify(factory_id: int, item_id: int):
                            reasons=reasons, newer=newer, today=today, entry=_queue_entry(item)), status
 
 
+@bp.post(PREFIX + "/<int:item_id>/worker-interviews")
+@login_required
+def worker_interviews(factory_id: int, item_id: int):
+    factory = load_factory(factory_id, "ip.verify")
+    item = _item(factory, item_id)
+    if not item.status.is_open:
+        abort(409)
+    ops.set_needs_worker_interviews(item, current_user, request.form.get("needed") == "1")
+    db.session.commit()
+    flash(_("Item saved."), "success")
+    return redirect(url_for("ip.item", factory_id=factory.id, item_id=item.id))
+
+
 @bp.post(PREFIX + "/<int:item_id>/return")
 @login_required
 def return_item(factory_id: int, item_id: int):
