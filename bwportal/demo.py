@@ -55,12 +55,17 @@ USERS = [
     dict(email="factory-id@demo.test", name="Siti Rahma", role=Role.FACTORY, factory="Bandung Textiles",
          locale="id"),
     dict(email="ea@demo.test", name="Vannak Lim", role=Role.EA, programme="Cambodia", locale="en"),
+    dict(email="ea2@demo.test", name="Dewi Lestari", role=Role.EA, programme="Cambodia", locale="en"),
     dict(email="buyer@demo.test", name="Grace Miller", role=Role.BUYER, buyer="Northwind Apparel", locale="en"),
     dict(email="admin@demo.test", name="Rithy Keo", role=Role.ADMIN, programme="Cambodia", locale="en"),
     dict(email="assessor@demo.test", name="Bopha Nhem", role=Role.ASSESSOR, programme="Cambodia", locale="en"),
 ]
 
-ASSIGNMENTS = [("ea@demo.test", "Angkor Garments")]
+ASSIGNMENTS = [
+    ("ea@demo.test", "Angkor Garments"),
+    ("ea2@demo.test", "Mekong Apparel"),
+    ("ea2@demo.test", "Bandung Textiles"),
+]
 SUBSCRIPTIONS = [("Northwind Apparel", "Angkor Garments")]
 
 
@@ -112,5 +117,7 @@ def seed_demo() -> None:
         )
     db.session.commit()
     from .demo_ip import seed_demo_ip
+    from .demo_reports import seed_demo_reports
 
     seed_demo_ip()
+    seed_demo_reports()

@@ -2,7 +2,12 @@
 
 from importlib import import_module
 
-AREAS = ("auth", "main", "enterprise", "health", "ip", "assessments", "visits", "catalogue")
+AREAS = (
+    "auth", "main", "enterprise", "health",
+    "ip", "assessments", "visits", "catalogue",
+    # Progress reports, and one small blueprint per PR1 area plus PR2 over the shared editor.
+    "reports", "overview", "social_dialogue", "systems", "learning", "feedback", "pr2",
+)
 
 
 def register_blueprints(app) -> None:

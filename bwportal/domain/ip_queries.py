@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AdvisoryVisit, EventKind, IPEvent, IPItem, IPStatus, Origin
-from .ip_status import status_on
+from .ip_status import status_on, verification_due
 
 
 @dataclass
@@ -85,3 +85,15 @@ def verification_queue(factory_ids) -> list[IPItem]:
     )
     return list(db.session.scalars(stmt).unique())
 
+
+
+def verification_entries(factory_ids) -> list[tuple[IPItem, dict]]:
+    """The queue with, for each item, how many advisory visits have passed since the report
+    and when the verification fell due (IP-7), in a fixed number of queries."""
+    items = verification_queue(factory_ids)
+    dates = visit_dates({i.factory_id for i in items})
+    entries = []
+    for item in items:
+        visits, due = verification_due(item.remediation_reported_at, dates.get(item.factory_id, []))
+        entries.append((item, {"visits": visits, "due": due}))
+    return entries

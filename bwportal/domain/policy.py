@@ -14,23 +14,26 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
         "enterprise.view", "enterprise.edit",
         "ip.view", "ip.edit", "ip.create", "ip.report_remediated", "ip.comment", "ip.export",
         "assessments.view", "visits.view",
+        "report.view", "report.create",
     }),
     Role.EA: frozenset({
         "enterprise.view",
         "ip.view", "ip.edit", "ip.verify", "ip.import", "ip.comment", "ip.export",
         "assessments.view", "visits.view", "visits.edit",
+        "report.view", "report.create", "report.review",
     }),
     Role.ASSESSOR: frozenset({
         "enterprise.view",
         "ip.view", "ip.assessor_comment", "ip.export",
         "assessments.view", "assessments.edit", "visits.view",
+        "report.view",
     }),
-    Role.BUYER: frozenset({"enterprise.view", "ip.view", "ip.export"}),
+    Role.BUYER: frozenset({"enterprise.view", "ip.view", "ip.export", "report.view"}),
     Role.ADMIN: frozenset({
         "enterprise.view", "enterprise.edit",
         "ip.view", "ip.export",
         "assessments.view", "assessments.edit", "visits.view",
-        "catalogue.edit",
+        "catalogue.edit", "report.view",
     }),
 }
 

@@ -7,6 +7,7 @@ from .cycle import AdvisoryVisit, Cycle, Finding
 from .factory import Factory, FactoryCustomer
 from .ip import EventKind, IPEvent, IPItem, IPStatus, Origin
 from .programme import Programme
+from .report import ProgressReport, ReportComment, ReportKind, ReportSection, ReportStatus, ReportTransition
 from .user import Role, User
 
 __all__ = [
@@ -27,6 +28,12 @@ __all__ = [
     "Factory",
     "FactoryCustomer",
     "Programme",
+    "ProgressReport",
+    "ReportComment",
+    "ReportKind",
+    "ReportSection",
+    "ReportStatus",
+    "ReportTransition",
     "Role",
     "Subscription",
     "SubscriptionStatus",

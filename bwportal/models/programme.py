@@ -1,6 +1,6 @@
 """A country programme (TEN-2): its committee name, default language and time zone."""
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -16,6 +16,9 @@ class Programme(db.Model):
     committee_long: Mapped[str] = mapped_column(String(200))
     default_locale: Mapped[str] = mapped_column(String(10), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The programme's own wording for report questions, by question path and locale
+    # ({"pr1.social_dialogue.q1": {"label": {"en": "…", "km": "…"}, "hidden": false}}).
+    question_overrides: Mapped[dict] = mapped_column(JSON, default=dict)
 
     factories = relationship("Factory", back_populates="programme", lazy="raise")
 

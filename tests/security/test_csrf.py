@@ -7,6 +7,10 @@ from tests.conftest import sign_in
 from .routes import STATE_CHANGING, all_routes
 
 
+# Route arguments that are words, not ids.
+SAMPLE = {"action": "submit", "fmt": "csv", "kind": "points"}
+
+
 @pytest.fixture
 def csrf_on(app):
     app.config["WTF_CSRF_ENABLED"] = True
@@ -21,7 +25,7 @@ def test_every_post_route_requires_the_token(app, client, world, csrf_on):
     checked = []
     for route in all_routes(app):
         for method in route.methods & STATE_CHANGING:
-            values = {arg: world.angkor.id for arg in route.arguments}
+            values = {arg: SAMPLE.get(arg, world.angkor.id) for arg in route.arguments}
             response = client.open(route.url(**values), method=method, data={"name": "x"})
             assert response.status_code == 400, (method, route.rule.rule, response.status_code)
             assert b"The form has expired" in response.data

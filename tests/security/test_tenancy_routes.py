@@ -4,11 +4,14 @@ a visible factory's URL are 404 too. A route with an argument the sweep does not
 fails the test until it is described in ARGUMENTS."""
 
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from bwportal.domain import ip_operations as ops
+from bwportal.domain import report_workflow as wf
 from bwportal.extensions import db
+from bwportal.models import ReportKind, Role
 from tests import factories as f
 from tests.conftest import sign_in
 
@@ -32,7 +35,9 @@ ARGUMENTS = {
     "item_id": lambda objects: objects["item"].id,
     "cycle_id": lambda objects: objects["cycle"].id,
     "visit_id": lambda objects: objects["visit"].id,
+    "report_id": lambda objects: objects["report"].id,
     "fmt": lambda objects: "csv",
+    "action": lambda objects: "submit",
 }
 FORM = {"name": "Hijack", "male_employees": "1", "female_employees": "1", "version": "1", "note": "x",
         "body": "x", "comment": "x", "description": "x", "text": "x"}
@@ -48,7 +53,11 @@ def objects(world):
         visit = f.make_visit(cycle, date.today() - timedelta(days=10))
         item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", f"Secret finding of {factory.name}"),
                                      None)
-        made[name] = {"cycle": cycle, "visit": visit, "item": item}
+        report = wf.create_report(factory, cycle, ReportKind.PR1, date.today(), None)
+        db.session.flush()
+        wf.save_section(report, "feedback", {"feedback": {"value": f"Secret finding of {factory.name}"}},
+                        SimpleNamespace(id=None, role=Role.FACTORY), None)
+        made[name] = {"cycle": cycle, "visit": visit, "item": item, "report": report}
     db.session.commit()
     return made
 
@@ -80,7 +89,7 @@ def test_foreign_ids_answer_404_without_data(app, client, world, objects, who):
                 assert factory.name.encode() not in response.data
                 assert b"Secret finding" not in response.data
                 calls += 1
-                if route.arguments - {"factory_id", "fmt"}:
+                if route.arguments - {"factory_id", "fmt", "action"}:
                     # A visible factory's URL with another factory's object in it: 404, or 403
                     # where the role may not use the route at all; never the object.
                     response = _call(client, route, method, getattr(world, own_name), objects[foreign])

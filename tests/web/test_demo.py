@@ -18,7 +18,7 @@ def test_seed_demo_twice_adds_nothing_the_second_time(app_ctx):
     first = counts()
     seed_demo()
     assert counts() == first
-    assert first[:5] == [3, 7, 1, 1, 27]
+    assert first[:5] == [3, 8, 3, 1, 27]
 
 
 def test_cli_command_runs(app):
@@ -36,6 +36,7 @@ def test_cli_command_runs(app):
     ("factory2@demo.test", ["Mekong Apparel"]),
     ("factory-id@demo.test", ["Bandung Textiles"]),
     ("ea@demo.test", ["Angkor Garments"]),
+    ("ea2@demo.test", ["Mekong Apparel", "Bandung Textiles"]),
     ("buyer@demo.test", ["Angkor Garments"]),
     ("admin@demo.test", ["Angkor Garments", "Mekong Apparel"]),
     ("assessor@demo.test", ["Angkor Garments", "Mekong Apparel"]),

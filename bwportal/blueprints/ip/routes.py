@@ -16,7 +16,7 @@ from ...domain.ip_queries import (
     ip_items,
     latest_assessor_comments,
     status_counts,
-    verification_queue,
+    verification_entries,
     visit_dates,
 )
 from ...domain.ip_status import effective_status, is_overdue, today_in, verification_due
@@ -320,13 +320,13 @@ def verify(factory_id: int, item_id: int):
             reasons, status = refused.reasons, 422
         else:
             message = _("Verified: the item is Completed.")
-            if htmx and request.form.get("from") == "queue":
+            if _inline():
                 return render_template("ip/_queue_done.html", item=item, message=message)
             flash(message, "success")
             return redirect(_back(factory, item))
     elif form.is_submitted():
         status = 422
-    template = "ip/_queue_entry.html" if htmx and request.form.get("from") == "queue" else "ip/verify.html"
+    template = "ip/_queue_entry.html" if _inline() else "ip/verify.html"
     return render_template(template, factory=factory, item=item, form=form, return_form=ReturnForm(),
                            reasons=reasons, newer=newer, today=today, entry=_queue_entry(item)), status
 
@@ -357,20 +357,27 @@ def return_item(factory_id: int, item_id: int):
         ops.return_to_factory(item, current_user, form.comment.data.strip())
         db.session.commit()
         message = _("Returned to the factory with your comment.")
-        if htmx and request.form.get("from") == "queue":
+        if _inline():
             return render_template("ip/_queue_done.html", item=item, message=message)
         flash(message, "success")
         return redirect(_back(factory, item))
-    template = "ip/_queue_entry.html" if htmx and request.form.get("from") == "queue" else "ip/verify.html"
+    template = "ip/_queue_entry.html" if _inline() else "ip/verify.html"
     return render_template(template, factory=factory, item=item, form=VerifyForm(), return_form=form, reasons=[],
                            newer=ops.newer_assessment_exists(item, _today(factory)), today=_today(factory),
                            entry=_queue_entry(item)), 422
 
 
+# Where the verification forms were posted from: the queue, the EA's inbox, or the item page.
+INLINE_ORIGINS = {"queue": "ip.queue", "inbox": "reports.inbox"}
+
+
+def _inline() -> bool:
+    return bool(htmx) and request.form.get("from") in INLINE_ORIGINS
+
+
 def _back(factory, item):
-    if request.form.get("from") == "queue":
-        return url_for("ip.queue")
-    return url_for("ip.item", factory_id=factory.id, item_id=item.id)
+    origin = INLINE_ORIGINS.get(request.form.get("from", ""))
+    return url_for(origin) if origin else url_for("ip.item", factory_id=factory.id, item_id=item.id)
 
 
 def _queue_entry(item, dates=None):
@@ -387,9 +394,7 @@ def _queue_entry(item, dates=None):
 def queue():
     if not can(current_user, "ip.verify"):
         abort(403)
-    items = verification_queue(visible_factory_ids(current_user))
-    dates = visit_dates({i.factory_id for i in items})
-    entries = [(item, _queue_entry(item, dates.get(item.factory_id, []))) for item in items]
+    entries = verification_entries(visible_factory_ids(current_user))
     return render_template("ip/queue.html", entries=entries, form=VerifyForm(), return_form=ReturnForm())
 
 

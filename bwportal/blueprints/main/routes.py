@@ -3,6 +3,8 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ...domain.ip_status import today_in
+from ...domain.report_workflow import due_summary
 from ...domain.tenancy import visible_factories
 from ...extensions import db
 from ...models import Factory
@@ -23,7 +25,9 @@ def index():
 @login_required
 def home():
     if current_user.factory_id is not None:
-        return render_template("main/factory_home.html", factory=current_user.factory)
+        factory = current_user.factory
+        summary = due_summary(factory, today_in(factory.programme.timezone))
+        return render_template("main/factory_home.html", factory=factory, summary=summary)
     query = request.args.get("q", "").strip()[:200]
     stmt = visible_factories(current_user)
     if query:

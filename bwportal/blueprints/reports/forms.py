@@ -1,0 +1,25 @@
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import InputRequired
+
+from ...forms.dates import DayField
+from ...forms.fields import MaxLength
+
+
+class NewReportForm(FlaskForm):
+    cycle_id = SelectField(_l("Cycle"), coerce=int, validate_choice=True)
+    report_date = DayField(_l("Report date"), default=date.today,
+                           validators=[InputRequired(_l("Please enter the report date."))])
+
+
+class SendBackForm(FlaskForm):
+    comment = TextAreaField(_l("What the factory should change"), validators=[
+        InputRequired(_l("Please say what the factory should change.")), MaxLength(10_000)])
+
+
+class SectionCommentForm(FlaskForm):
+    body = TextAreaField(_l("Comment for the factory"), validators=[
+        InputRequired(_l("Please write a comment.")), MaxLength(10_000)])

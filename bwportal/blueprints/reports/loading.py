@@ -1,0 +1,23 @@
+"""Loading a report for the current user: tenancy (404), visibility (buyers: final only)."""
+
+from flask import abort
+from flask_login import current_user
+
+from ...domain.ip_status import today_in
+from ...domain.report_workflow import pr1_due, visible_to
+from ...models import ProgressReport, ReportKind
+from ..scoping import load_factory, load_scoped
+
+
+def load_report(factory_id: int, report_id: int, action: str = "report.view"):
+    factory = load_factory(factory_id, action)
+    report = load_scoped(ProgressReport, report_id)
+    if report.factory_id != factory.id or not visible_to(current_user, report):
+        abort(404)
+    return factory, report
+
+
+def due_for(report) -> object:
+    if report.kind is not ReportKind.PR1:
+        return None
+    return pr1_due(report.cycle, today_in(report.factory.programme.timezone))

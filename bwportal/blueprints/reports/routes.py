@@ -1,0 +1,187 @@
+"""Progress reports: list, create, read, the workflow steps, EA comments and the EA's inbox."""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from ...domain import report_spec
+from ...domain import report_workflow as wf
+from ...domain.assessments import cycles_of
+from ...domain.ip_queries import verification_entries
+from ...domain.ip_status import today_in
+from ...domain.policy import can
+from ...domain.report_spec import sections_for
+from ...domain.tenancy import visible_factory_ids
+from ...extensions import db, htmx
+from ...models import IPStatus, ReportKind, Role
+from ..ip.forms import ReturnForm, VerifyForm
+from ..scoping import load_factory
+from .forms import NewReportForm, SectionCommentForm, SendBackForm
+from .loading import due_for, load_report
+from .section_editor import section_url
+
+bp = Blueprint("reports", __name__)
+PREFIX = "/factories/<int:factory_id>/reports"
+
+
+@bp.app_template_global()
+def spec_text(msgid: str, programme, path: str | None = None) -> str:
+    """A report label in the reader's language, with the programme's committee name."""
+    return report_spec.text(msgid, programme, str(get_locale()), path)
+
+
+@bp.app_template_global()
+def status_label(value: str) -> str:
+    """An IP status kept in a snapshot as its value, in the reader's language."""
+    return str(IPStatus(value).label)
+
+
+@bp.app_template_filter()
+def isodate(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+def _kind_for(user) -> ReportKind | None:
+    """The kind of report this user writes: the factory PR1, the EA PR2."""
+    return next((kind for kind, role in wf.AUTHORS.items() if role is user.role), None)
+
+
+@bp.get(PREFIX)
+@login_required
+def index(factory_id: int):
+    factory = load_factory(factory_id, "report.view")
+    cycles = cycles_of(factory.id)
+    today = today_in(factory.programme.timezone)
+    due = wf.pr1_due(cycles[0], today) if cycles else None
+    return render_template("reports/index.html", factory=factory, reports=wf.reports_of(factory.id, current_user),
+                           due=due, kind=_kind_for(current_user), due_for=due_for)
+
+
+@bp.route(PREFIX + "/new", methods=["GET", "POST"])
+@login_required
+def new(factory_id: int):
+    factory = load_factory(factory_id, "report.create")
+    kind = _kind_for(current_user)
+    if kind is None:
+        abort(403)
+    cycles = cycles_of(factory.id)
+    form = NewReportForm()
+    form.cycle_id.choices = [(c.id, _("Cycle %(number)s", number=c.number)) for c in cycles]
+    if not form.is_submitted() and cycles:
+        form.cycle_id.data = cycles[0].id  # the latest cycle (PR-1)
+    status = 200
+    if form.validate_on_submit():
+        cycle = next(c for c in cycles if c.id == form.cycle_id.data)
+        try:
+            report = wf.create_report(factory, cycle, kind, form.report_date.data, current_user)
+            db.session.commit()
+        except wf.WorkflowError as refused:
+            db.session.rollback()
+            form.cycle_id.errors.append(str(refused.args[0]))
+            status = 422
+        except IntegrityError:  # two clicks at once: the database keeps one open report per cycle
+            db.session.rollback()
+            form.cycle_id.errors.append(_("This cycle already has a report in progress. A new one can be created "
+                                          "once it is final."))
+            status = 422
+        else:
+            first = sections_for(kind, factory.programme)[0]
+            return redirect(section_url(report, first.key))
+    elif form.is_submitted():
+        status = 422
+    return render_template("reports/new.html", factory=factory, form=form, kind=kind, cycles=cycles), status
+
+
+@bp.get(PREFIX + "/<int:report_id>")
+@login_required
+def view(factory_id: int, report_id: int):
+    factory, report = load_report(factory_id, report_id)
+    if wf.may_write(report, current_user):
+        return redirect(section_url(report, sections_for(report.kind, factory.programme)[0].key))
+    return render_template("reports/document.html", factory=factory, report=report, **document_context(report))
+
+
+def document_context(report) -> dict:
+    """What the read-only report shows: its snapshot once submitted, the live data in draft."""
+    from ...domain import report_snapshot
+
+    snap = report.snapshot
+    if snap is None:
+        snap = {
+            "enterprise": report_snapshot.enterprise(report.factory),
+            "sections": wf.answers_by_section(report),
+            "overview_counts": wf.overview_counts(report.cycle),
+            "annexes": {"ip": report_snapshot.ip_annex(report.factory_id),
+                        "visits": report_snapshot.visits_annex(report.factory_id),
+                        "public_findings": report_snapshot.public_findings_annex(report.cycle_id)},
+            "live": True,
+        }
+    return {"snap": snap, "sections": sections_for(report.kind, report.factory.programme),
+            "transitions": wf.transitions_of(report), "actions": wf.allowed_actions(report, current_user),
+            "due": due_for(report), "send_back_form": SendBackForm(), "section_url": section_url,
+            "choices": report_spec.IP_VALIDATION_CHOICES}
+
+
+@bp.post(PREFIX + "/<int:report_id>/<any(submit, approve, send_back, release):action>")
+@login_required
+def transition(factory_id: int, report_id: int, action: str):
+    factory, report = load_report(factory_id, report_id)
+    form = SendBackForm() if action == "send_back" else None
+    comment = (request.form.get("comment") or "").strip()[:10_000]
+    if action not in wf.allowed_actions(report, current_user):
+        abort(403)
+    try:
+        wf.fire(report, action, current_user, comment)
+        db.session.commit()
+    except wf.WorkflowError as refused:
+        db.session.rollback()
+        message = str(refused.args[0])
+        if htmx and request.form.get("from") == "inbox":
+            return render_template("reports/_inbox_report.html", report=report, error=message,
+                                   send_back_form=form or SendBackForm(), due_for=due_for), 422
+        flash(message, "error")
+        return redirect(request.form.get("from") == "inbox" and url_for("reports.inbox")
+                        or url_for("reports.view", factory_id=factory.id, report_id=report.id))
+    messages = {"submit": _("Report submitted. Your Enterprise Advisor will review it."),
+                "approve": _("Report approved: it is final."),
+                "send_back": _("Report sent back to the factory with your comments."),
+                "release": _("Report released: it is final.")}
+    if htmx and request.form.get("from") == "inbox":
+        return render_template("reports/_inbox_done.html", report=report, message=messages[action])
+    flash(messages[action], "success")
+    if request.form.get("from") == "inbox":
+        return redirect(url_for("reports.inbox"))
+    return redirect(url_for("reports.view", factory_id=factory.id, report_id=report.id))
+
+
+@bp.post(PREFIX + "/<int:report_id>/comments")
+@login_required
+def comment(factory_id: int, report_id: int):
+    factory, report = load_report(factory_id, report_id, "report.review")
+    form = SectionCommentForm()
+    key = request.form.get("section", "")
+    if key not in {s.key for s in sections_for(report.kind, factory.programme)}:
+        abort(404)
+    if form.validate_on_submit():
+        wf.add_comment(report, key, current_user, form.body.data.strip())
+        db.session.commit()
+        flash(_("Comment added."), "success")
+    else:
+        flash(_("Please write a comment."), "error")
+    return redirect(section_url(report, key) + "#comments")
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    if current_user.role is not Role.EA or not can(current_user, "report.review"):
+        abort(403)
+    factory_ids = visible_factory_ids(current_user)
+    reports = wf.awaiting_review(factory_ids)
+    entries = verification_entries(factory_ids)
+    return render_template("reports/inbox.html", reports=reports, entries=entries, send_back_form=SendBackForm(),
+                           form=VerifyForm(), return_form=ReturnForm(), due_for=due_for)

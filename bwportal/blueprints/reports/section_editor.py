@@ -1,0 +1,125 @@
+"""The one section editor: renders and saves any section declared in domain.report_spec.
+
+Each PR1 area (overview, social dialogue, systems, learning, feedback) and PR2 gets its own
+small blueprint from ``section_blueprint``; all of them share this code."""
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ...domain import report_workflow as wf
+from ...domain.report_snapshot import ip_annex
+from ...domain.report_spec import IP_VALIDATION_CHOICES, parse_answers, sections_for
+from ...extensions import db, htmx
+from ...models import IPItem, ReportComment, ReportKind
+from .forms import SectionCommentForm
+from .loading import due_for, load_report
+
+# section key -> endpoint, per report kind, filled as the section blueprints are made
+SECTION_ENDPOINTS: dict[tuple[ReportKind, str], str] = {}
+
+
+def section_url(report, key: str) -> str:
+    return url_for(SECTION_ENDPOINTS[(report.kind, key)], factory_id=report.factory_id, report_id=report.id)
+
+
+def section_blueprint(name: str, kind: ReportKind, *keys: str) -> Blueprint:
+    bp = Blueprint(name, __name__)
+    for key in keys:
+        section = next(s for s in sections_for(kind) if s.key == key)
+        endpoint = f"edit_{key}"
+        bp.add_url_rule(f"/factories/<int:factory_id>/reports/<int:report_id>/{section.slug}", endpoint,
+                         login_required(_make_view(kind, key)), methods=["GET", "POST"])
+        SECTION_ENDPOINTS[(kind, key)] = f"{name}.{endpoint}"
+    return bp
+
+
+def _make_view(kind: ReportKind, key: str):
+    def view(factory_id: int, report_id: int):
+        return edit_section(factory_id, report_id, kind, key)
+
+    view.__name__ = f"edit_{kind.value}_{key}"
+    return view
+
+
+def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
+    factory, report = load_report(factory_id, report_id)
+    if report.kind is not kind:
+        abort(404)
+    sections = sections_for(kind, factory.programme)
+    section = next((s for s in sections if s.key == key), None)
+    if section is None:
+        abort(404)  # hidden by the programme
+    if request.method == "GET":
+        return _render(factory, report, sections, section)
+    if not wf.may_write(report, current_user):
+        abort(403)
+    stored = _stored(report, key)
+    ip_items = _ip_items(report) if kind is ReportKind.PR2 else []
+    answers, errors = parse_answers(section, request.form, [i.id for i in ip_items])
+    if errors:
+        return _render(factory, report, sections, section, answers=answers, errors=errors), 422
+    expected = _version(request.form.get("version"))
+    if stored is not None and expected is None:
+        expected = -1  # an existing section saved without its version can only be stale
+    try:
+        wf.save_section(report, key, answers, current_user, expected)
+        db.session.commit()
+    except (wf.StaleSection, StaleDataError):
+        db.session.rollback()
+        conflict = _stored(report, key)
+        db.session.refresh(conflict)
+        return _render(factory, report, sections, section, answers=answers, conflict=conflict), 409
+    except wf.ReportLocked:
+        db.session.rollback()
+        abort(403)
+    following = next((s for s in sections if s.key == request.form.get("next_section")), None)
+    if not htmx:
+        flash(_("Section saved to draft."), "success")
+        return redirect(section_url(report, (following or section).key))
+    if following is not None:  # one request: the next section comes back in the answer
+        response = make_response(_render(factory, report, sections, following, saved=True))
+        response.headers["HX-Push-Url"] = section_url(report, following.key)
+        return response
+    return _render(factory, report, sections, section, saved=True)
+
+
+def _render(factory, report, sections, section, *, answers=None, errors=None, conflict=None, saved=False):
+    stored = _stored(report, section.key)
+    context = dict(
+        factory=factory, report=report, section=section, sections=sections,
+        answers=answers if answers is not None else (stored.answers if stored else {}), errors=errors or {},
+        stored=stored, conflict=conflict, saved=saved, choices=IP_VALIDATION_CHOICES,
+        ip_items=_ip_items(report) if report.kind is ReportKind.PR2 else [],
+        ip_annex=(report.snapshot or {}).get("annexes", {}).get("ip") or ip_annex(report.factory_id),
+        may_write=wf.may_write(report, current_user), section_url=section_url, due=due_for(report),
+        comment_form=SectionCommentForm(), comments=_comments(report, section.key),
+        counts=(report.snapshot or {}).get("overview_counts") or wf.overview_counts(report.cycle)
+        if section.overview_counts else None,
+        actions=wf.allowed_actions(report, current_user),
+    )
+    return render_template("reports/_section.html" if htmx else "reports/editor.html", **context)
+
+
+def _stored(report, key: str):
+    return next((s for s in report.sections if s.key == key), None)
+
+
+def _version(raw):
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None  # a section saved for the first time has no version yet
+
+
+def _ip_items(report) -> list[IPItem]:
+    return list(db.session.scalars(
+        select(IPItem).where(IPItem.factory_id == report.factory_id)
+        .order_by(IPItem.publicly_reported.desc(), IPItem.id)).unique())
+
+
+def _comments(report, key: str) -> list[ReportComment]:
+    return list(db.session.scalars(select(ReportComment).where(
+        ReportComment.report_id == report.id, ReportComment.section_key == key).order_by(ReportComment.id)))

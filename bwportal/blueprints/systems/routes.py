@@ -1,0 +1,6 @@
+"""PR1 section: its questions live in domain.report_spec; the shared editor does the rest."""
+
+from ...models import ReportKind
+from ..reports.section_editor import section_blueprint
+
+bp = section_blueprint("systems", ReportKind.PR1, "systems")

@@ -1,0 +1,79 @@
+"""What a report holds when it is submitted (PR-8): enterprise data, the sections, and the
+annexes, as plain data. The submitted and final report always show this, while the online
+IP goes on changing. Catalogue names are kept as they were, so later catalogue edits never
+rewrite a submitted report."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AdvisoryVisit, Finding, IPItem
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _name(row):
+    return row.name if row is not None else None
+
+
+def enterprise(factory) -> dict:
+    return {
+        "name": factory.name, "address": factory.address, "contact_name": factory.contact_name,
+        "phone": factory.phone, "email": factory.email, "ownership_info": factory.ownership_info,
+        "male_employees": factory.male_employees, "female_employees": factory.female_employees,
+        "total_employees": factory.total_employees, "customers": [c.name for c in factory.customers],
+    }
+
+
+def ip_annex(factory_id: int) -> list[dict]:
+    items = db.session.scalars(
+        select(IPItem).where(IPItem.factory_id == factory_id)
+        .order_by(IPItem.publicly_reported.desc(), IPItem.target_date.is_(None), IPItem.target_date, IPItem.id)
+    ).unique()
+    return [{
+        "id": i.id, "cycle": i.cycle.number, "origin": i.origin.value, "raised_by": _name(i.raised_by),
+        "publicly_reported": i.publicly_reported, "area_of_improvement": i.area_of_improvement,
+        "cluster": _name(i.cluster), "compliance_point": _name(i.compliance_point), "root_cause": _name(i.root_cause),
+        "root_cause_description": i.root_cause_description, "actions_needed": i.actions_needed,
+        "lead_person": i.lead_person, "additional_persons": i.additional_persons, "status": i.status.value,
+        "progress": i.progress, "no_progress": i.no_progress, "key_work_ahead": i.key_work_ahead,
+        "target_date": _iso(i.target_date), "completion_date": _iso(i.completion_date),
+    } for i in items]
+
+
+def visits_annex(factory_id: int) -> list[dict]:
+    visits = db.session.scalars(select(AdvisoryVisit).where(AdvisoryVisit.factory_id == factory_id)
+                                .order_by(AdvisoryVisit.visit_date.desc()))
+    return [{"date": _iso(v.visit_date), "cycle": v.cycle.number, "description": v.description,
+             "ea": v.ea.name if v.ea else None} for v in visits]
+
+
+def public_findings_annex(cycle_id: int) -> list[dict]:
+    findings = db.session.scalars(select(Finding).where(Finding.cycle_id == cycle_id, Finding.publicly_reported)
+                                  .order_by(Finding.id))
+    return [{"cluster": _name(f.cluster), "compliance_point": _name(f.compliance_point), "text": f.text}
+            for f in findings]
+
+
+def take(report) -> dict:
+    from .report_workflow import answers_by_section, overview_counts
+
+    factory, cycle = report.factory, report.cycle
+    return {
+        "taken_at": datetime.now(UTC).isoformat(),
+        "enterprise": enterprise(factory),
+        "committee": {"short": factory.programme.committee_short, "long": factory.programme.committee_long},
+        "cycle": {"number": cycle.number, "assessment_date": _iso(cycle.assessment_date),
+                  "report_release_date": _iso(cycle.report_release_date)},
+        "report_date": _iso(report.report_date),
+        "sections": answers_by_section(report),
+        "overview_counts": overview_counts(cycle),
+        "annexes": {
+            "ip": ip_annex(factory.id),
+            "visits": visits_annex(factory.id),
+            "public_findings": public_findings_annex(cycle.id),
+        },
+    }

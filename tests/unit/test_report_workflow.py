@@ -1,0 +1,165 @@
+"""PR-2, PR-3, PR-8: every transition allowed and refused by role; the model refuses writes
+to a report that is not a draft; the snapshot stays as submitted; the due date."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from bwportal.domain import ip_operations as ops
+from bwportal.domain import report_workflow as wf
+from bwportal.extensions import db
+from bwportal.models import ProgressReport, ReportKind, ReportSection, ReportStatus, ReportTransition, Role
+from tests import factories as f
+
+ANSWERED = {"q1": {"value": "yes", "comment": ""}}
+
+
+@pytest.fixture
+def cycle(world):
+    c = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=60), date.today() - timedelta(days=39))
+    db.session.commit()
+    return c
+
+
+def make_report(world, cycle, kind=ReportKind.PR1, status=ReportStatus.DRAFT):
+    author = world.factory_user if kind is ReportKind.PR1 else world.ea
+    report = wf.create_report(world.angkor, cycle, kind, date.today(), author)
+    db.session.flush()
+    if kind is ReportKind.PR1:
+        wf.save_section(report, "social_dialogue", ANSWERED, author, None)
+    else:
+        wf.save_section(report, "summary", {"improvements": {"value": "Good progress"}}, author, None)
+    db.session.commit()
+    if status is not ReportStatus.DRAFT:
+        report.status = status
+        db.session.commit()
+    return report
+
+
+ROLES = ["factory_user", "ea", "buyer", "assessor", "admin"]
+ROLE_OF = {"factory_user": Role.FACTORY, "ea": Role.EA, "buyer": Role.BUYER, "assessor": Role.ASSESSOR,
+           "admin": Role.ADMIN}
+EXPECTED = {  # (kind, state) -> {action: role allowed}
+    (ReportKind.PR1, ReportStatus.DRAFT): {"submit": Role.FACTORY},
+    (ReportKind.PR1, ReportStatus.SUBMITTED): {"approve": Role.EA, "send_back": Role.EA},
+    (ReportKind.PR1, ReportStatus.APPROVED): {},
+    (ReportKind.PR2, ReportStatus.DRAFT): {"release": Role.EA},
+    (ReportKind.PR2, ReportStatus.SUBMITTED): {},
+    (ReportKind.PR2, ReportStatus.APPROVED): {},
+}
+ACTIONS = ["submit", "approve", "send_back", "release"]
+CASES = [(kind, state, who, action) for (kind, state) in EXPECTED for who in ROLES for action in ACTIONS]
+
+
+@pytest.mark.parametrize("kind, state, who, action", CASES,
+                         ids=[f"{k.value}-{s.value}-{w}-{a}" for k, s, w, a in CASES])
+def test_every_transition_by_role_and_state(world, cycle, kind, state, who, action):
+    report = make_report(world, cycle, kind, state)
+    user = getattr(world, who)
+    allowed = EXPECTED[(kind, state)].get(action) is ROLE_OF[who]
+    assert (action in wf.allowed_actions(report, user)) is allowed
+    if allowed:
+        wf.fire(report, action, user, comment="Please add dates")
+        db.session.commit()
+        log = db.session.scalars(db.select(ReportTransition).filter_by(report_id=report.id)).all()
+        assert [(t.action, t.from_status, t.actor_id) for t in log] == [(action, state, user.id)]
+    else:
+        with pytest.raises(wf.WorkflowError):
+            wf.fire(report, action, user, comment="x")
+
+
+def test_send_back_needs_a_comment(world, cycle):
+    report = make_report(world, cycle, status=ReportStatus.SUBMITTED)
+    with pytest.raises(wf.WorkflowError):
+        wf.fire(report, "send_back", world.ea, comment="  ")
+
+
+def test_submit_needs_the_required_answers(world, cycle):
+    report = wf.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
+    db.session.commit()
+    with pytest.raises(wf.WorkflowError):
+        wf.fire(report, "submit", world.factory_user)
+
+
+@pytest.mark.parametrize("state", [ReportStatus.SUBMITTED, ReportStatus.APPROVED])
+def test_the_model_refuses_writes_to_a_report_that_is_not_a_draft(world, cycle, state):
+    report = make_report(world, cycle, status=state)
+    section = db.session.scalar(db.select(ReportSection).filter_by(report_id=report.id))
+    section.answers = {"q1": {"value": "no"}}
+    with pytest.raises(wf.ReportLocked):
+        db.session.commit()
+    db.session.rollback()
+    db.session.add(ReportSection(report_id=report.id, factory_id=report.factory_id, key="feedback", answers={}))
+    with pytest.raises(wf.ReportLocked):
+        db.session.commit()
+    db.session.rollback()
+    report = db.session.get(ProgressReport, report.id)
+    report.report_date = date(2020, 1, 1)
+    with pytest.raises(wf.ReportLocked):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_a_draft_may_be_written(world, cycle):
+    report = make_report(world, cycle)
+    wf.save_section(report, "feedback", {"feedback": {"value": "Thanks"}}, world.factory_user, None)
+    db.session.commit()
+
+
+def test_only_the_author_role_writes(world, cycle):
+    report = make_report(world, cycle)
+    with pytest.raises(wf.ReportLocked):
+        wf.save_section(report, "feedback", {"feedback": {"value": "EA words"}}, world.ea, None)
+
+
+def test_one_open_report_per_cycle_and_a_new_one_after_final(world, cycle):
+    report = make_report(world, cycle)
+    with pytest.raises(wf.WorkflowError):
+        wf.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
+    wf.fire(report, "submit", world.factory_user)
+    wf.fire(report, "approve", world.ea)
+    db.session.commit()
+    wf.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
+    db.session.commit()
+
+
+def test_snapshot_keeps_the_ip_and_enterprise_data_as_submitted(world, cycle):
+    item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime unpaid"), world.ea)
+    db.session.commit()
+    report = make_report(world, cycle)
+    wf.fire(report, "submit", world.factory_user)
+    db.session.commit()
+    item.area_of_improvement = "Changed after submission"
+    item.lead_person = "Someone new"
+    world.angkor.name = "Renamed Garments"
+    db.session.commit()
+    db.session.expire_all()
+    snap = db.session.get(ProgressReport, report.id).snapshot
+    assert snap["annexes"]["ip"][0]["area_of_improvement"] == "Overtime unpaid"
+    assert snap["enterprise"]["name"] == "Angkor Garments"
+    assert snap["overview_counts"] == {"findings": 1, "advisory": 0, "completed": 0}
+    assert snap["sections"]["social_dialogue"] == ANSWERED
+
+
+def test_overview_counts(world, cycle):
+    from bwportal.models import IPStatus, Origin
+
+    for text in ("a", "b", "c"):
+        ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", text), world.ea)
+    advisory = ops.create_item(world.angkor, world.factory_user, cycle, Origin.ADVISORY, {"lead_person": "x"})
+    db.session.flush()
+    advisory.status, advisory.completion_date, advisory.completed_by_id = IPStatus.COMPLETED, date.today(), world.ea.id
+    other = f.make_cycle(world.mekong, 1)
+    ops.item_from_finding(f.make_finding(other, "Overtime Wages", "elsewhere"), world.ea)
+    db.session.commit()
+    assert wf.overview_counts(cycle) == {"findings": 3, "advisory": 1, "completed": 1}
+
+
+def test_pr1_is_due_30_days_after_the_report_release(world, cycle):
+    released = cycle.report_release_date
+    due = wf.pr1_due(cycle, released + timedelta(days=25))
+    assert (due.due_date, due.days_left, due.overdue) == (released + timedelta(days=30), 5, False)
+    late = wf.pr1_due(cycle, released + timedelta(days=33))
+    assert (late.days_left, late.overdue) == (-3, True)
+    cycle.report_release_date = None
+    assert wf.pr1_due(cycle, date.today()) is None
