@@ -116,8 +116,10 @@ def seed_demo() -> None:
             accepted_at=datetime.now(UTC),
         )
     db.session.commit()
+    from .demo_annexes import seed_demo_annexes
     from .demo_ip import seed_demo_ip
     from .demo_reports import seed_demo_reports
 
     seed_demo_ip()
+    seed_demo_annexes()
     seed_demo_reports()

@@ -69,6 +69,7 @@ MENU = (
 
 # Pages that are not about one factory, after "Home".
 GLOBAL_MENU = (
+    Item(N_("Dashboard"), "buyers.dashboard", "buyer.dashboard"),
     Item(N_("Inbox"), "reports.inbox", "report.review"),
     Item(N_("Verification queue"), "ip.queue", "ip.verify"),
     Item(N_("Catalogues"), "catalogue.index", "catalogue.edit"),

@@ -119,3 +119,118 @@ def make_visit(cycle, visit_date=None, description="Advisory visit", ea=None):
     db.session.add(visit)
     db.session.flush()
     return visit
+
+
+# --- publicly reported issues (PUB-1, PUB-2) -------------------------------------------------
+
+def public_png_bytes(width=1, height=1) -> bytes:
+    """A real, tiny PNG image, built byte by byte."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def make_public_response(finding, text="We paid the overtime owed", verified_by=None, **kw):
+    from datetime import UTC, datetime
+
+    from bwportal.models import PublicResponse
+
+    response = PublicResponse(factory_id=finding.factory_id, finding=finding, text=text,
+                              verified_by_id=verified_by.id if verified_by else None,
+                              verified_at=datetime.now(UTC) if verified_by else None, **kw)
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
+def make_evidence_file(response, upload_dir, content=None, original_name="photo.png", content_type="image/png"):
+    """An evidence file row with its bytes stored under ``upload_dir``/evidence/."""
+    import secrets
+    from pathlib import Path
+
+    from bwportal.models import EvidenceFile
+
+    content = public_png_bytes() if content is None else content
+    folder = Path(upload_dir) / "evidence"
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = f"{secrets.token_urlsafe(24)}.{content_type.rsplit('/', 1)[-1]}"
+    (folder / stored).write_bytes(content)
+    evidence = EvidenceFile(factory_id=response.factory_id, response=response, stored_name=stored,
+                            original_name=original_name, content_type=content_type, size=len(content))
+    db.session.add(evidence)
+    db.session.flush()
+    return evidence
+
+
+# --- training and committee (TRN-1, COM-1/2) ------------------------------------------
+
+def make_training_course(programme, name="Supervisory Skills Training", days=1, **kw):
+    from bwportal.models import TrainingCourse
+
+    course = TrainingCourse(programme_id=programme.id, name=name, name_translations={}, days=days, **kw)
+    db.session.add(course)
+    db.session.flush()
+    return course
+
+
+def make_training_session(course, starts_on=None, location="Phnom Penh", seats=None):
+    from datetime import date, timedelta
+
+    from bwportal.models import TrainingSession
+
+    session = TrainingSession(programme_id=course.programme_id, course_id=course.id,
+                              starts_on=starts_on or date.today() + timedelta(days=30), location=location, seats=seats)
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def make_enrolment(factory, session, status, participants=1, note=""):
+    from bwportal.models import Enrolment
+
+    enrolment = Enrolment(factory_id=factory.id, session_id=session.id, status=status, participants=participants,
+                          note=note)
+    db.session.add(enrolment)
+    db.session.flush()
+    return enrolment
+
+
+def make_committee_member(factory, name="Sokha Chan", role=None, gender=None, how_chosen=None, since=None,
+                          until=None):
+    from bwportal.models import CommitteeMember, Gender, HowChosen, MemberRole
+
+    member = CommitteeMember(factory_id=factory.id, name=name, role=role or MemberRole.WORKER_REP,
+                             gender=gender or Gender.FEMALE, how_chosen=how_chosen or HowChosen.ELECTED,
+                             since=since, until=until)
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def make_member_proposal(factory, action="add", member=None, data=None, note=""):
+    from bwportal.models import MemberProposal
+
+    proposal = MemberProposal(factory_id=factory.id, member_id=member.id if member else None, action=action,
+                              data=data or {}, note=note)
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal
+
+
+def make_committee_meeting(factory, meeting_date=None, attendees=(), chair=None, key_issues="Overtime planning"):
+    from datetime import date
+
+    from bwportal.models import CommitteeMeeting
+
+    meeting = CommitteeMeeting(factory_id=factory.id, meeting_date=meeting_date or date.today(),
+                               key_issues=key_issues, chair_id=chair.id if chair else None)
+    meeting.attendees = list(attendees)
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting

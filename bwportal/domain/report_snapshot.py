@@ -71,9 +71,22 @@ def take(report) -> dict:
         "report_date": _iso(report.report_date),
         "sections": answers_by_section(report),
         "overview_counts": overview_counts(cycle),
-        "annexes": {
-            "ip": ip_annex(factory.id),
-            "visits": visits_annex(factory.id),
-            "public_findings": public_findings_annex(cycle.id),
-        },
+        "annexes": annexes(factory, cycle),
+    }
+
+
+def annexes(factory, cycle) -> dict:
+    """Every annex of the PR1 document (PR-8), as plain data."""
+    from .committee import meetings_annex, members_annex
+    from .public_issues import public_annex
+    from .training import training_annex
+
+    return {
+        "ip": ip_annex(factory.id),
+        "training": training_annex(factory.id),
+        "members": members_annex(factory.id),
+        "meetings": meetings_annex(factory.id),
+        "visits": visits_annex(factory.id),
+        "public": public_annex(cycle.id),
+        "public_findings": public_findings_annex(cycle.id),
     }

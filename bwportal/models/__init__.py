@@ -3,14 +3,41 @@
 from .assignment import EAAssignment
 from .buyer import BuyerOrganisation, Subscription, SubscriptionStatus
 from .catalogue import Cluster, CompliancePoint, RaisedBy, RootCause
+from .committee import (
+    CommitteeMeeting,
+    CommitteeMember,
+    Gender,
+    HowChosen,
+    MeetingAttendee,
+    MemberProposal,
+    MemberRole,
+    ProposalStatus,
+)
 from .cycle import AdvisoryVisit, Cycle, Finding
 from .factory import Factory, FactoryCustomer
 from .ip import EventKind, IPEvent, IPItem, IPStatus, Origin
 from .programme import Programme
+from .public import EvidenceFile, PublicResponse
 from .report import ProgressReport, ReportComment, ReportKind, ReportSection, ReportStatus, ReportTransition
+from .training import Enrolment, EnrolmentStatus, FactoryTraining, TrainingCourse, TrainingSession
 from .user import Role, User
 
 __all__ = [
+    "CommitteeMeeting",
+    "CommitteeMember",
+    "Gender",
+    "HowChosen",
+    "MeetingAttendee",
+    "MemberProposal",
+    "MemberRole",
+    "ProposalStatus",
+    "EvidenceFile",
+    "PublicResponse",
+    "Enrolment",
+    "EnrolmentStatus",
+    "FactoryTraining",
+    "TrainingCourse",
+    "TrainingSession",
     "AdvisoryVisit",
     "Cluster",
     "CompliancePoint",

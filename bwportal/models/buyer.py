@@ -3,10 +3,11 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, String, UniqueConstraint, func
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .types import enum_column
 
 
 class BuyerOrganisation(db.Model):
@@ -34,7 +35,7 @@ class Subscription(db.Model):
     buyer_organisation_id: Mapped[int] = mapped_column(ForeignKey("buyer_organisation.id"), index=True)
     factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)
     status: Mapped[SubscriptionStatus] = mapped_column(
-        Enum(SubscriptionStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        enum_column(SubscriptionStatus, 20),
         default=SubscriptionStatus.REQUESTED,
     )
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -8,7 +8,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -19,10 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-
-
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+from .types import enum_column
 
 
 class IPStatus(enum.Enum):
@@ -78,7 +74,7 @@ class IPItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
-    origin: Mapped[Origin] = mapped_column(_enum(Origin))
+    origin: Mapped[Origin] = mapped_column(enum_column(Origin))
     advisory_visit_id: Mapped[int | None] = mapped_column(ForeignKey("advisory_visit.id"))
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("raised_by.id"))
 
@@ -90,7 +86,7 @@ class IPItem(db.Model):
     actions_needed: Mapped[str] = mapped_column(Text, default="")
     lead_person: Mapped[str] = mapped_column(String(200), default="")
     additional_persons: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[IPStatus] = mapped_column(_enum(IPStatus), default=IPStatus.PENDING)
+    status: Mapped[IPStatus] = mapped_column(enum_column(IPStatus), default=IPStatus.PENDING)
     progress: Mapped[str] = mapped_column(Text, default="")
     no_progress: Mapped[bool] = mapped_column(default=False)  # then ``progress`` gives the reason
     key_work_ahead: Mapped[str] = mapped_column(Text, default="")
@@ -168,7 +164,7 @@ class IPEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("ip_item.id", ondelete="CASCADE"), index=True)
     factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)
-    kind: Mapped[EventKind] = mapped_column(_enum(EventKind))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: the system (daily job)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     field: Mapped[str | None] = mapped_column(String(60))

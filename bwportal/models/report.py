@@ -9,7 +9,6 @@ from sqlalchemy import (
     JSON,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -22,10 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-
-
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+from .types import enum_column
 
 
 class ReportKind(enum.Enum):
@@ -63,9 +59,9 @@ class ProgressReport(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
-    kind: Mapped[ReportKind] = mapped_column(_enum(ReportKind))
+    kind: Mapped[ReportKind] = mapped_column(enum_column(ReportKind, 20))
     report_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus), default=ReportStatus.DRAFT)
+    status: Mapped[ReportStatus] = mapped_column(enum_column(ReportStatus, 20), default=ReportStatus.DRAFT)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -109,8 +105,8 @@ class ReportTransition(db.Model):
     report_id: Mapped[int] = mapped_column(ForeignKey("progress_report.id", ondelete="CASCADE"), index=True)
     factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)
     action: Mapped[str] = mapped_column(String(20))
-    from_status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus))
-    to_status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus))
+    from_status: Mapped[ReportStatus] = mapped_column(enum_column(ReportStatus, 20))
+    to_status: Mapped[ReportStatus] = mapped_column(enum_column(ReportStatus, 20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     comment: Mapped[str] = mapped_column(Text, default="")

@@ -6,22 +6,9 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from bwportal.demo import DEMO_PASSWORD
+from .steps import sign_in, sign_out
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, email):
-    page.goto("/sign-in")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
-def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
 
 def test_add_edit_report_verify_and_see_completed(page):

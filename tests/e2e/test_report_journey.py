@@ -5,22 +5,9 @@ buyer reads it. The same journey runs with JavaScript disabled."""
 import pytest
 from playwright.sync_api import expect
 
-from bwportal.demo import DEMO_PASSWORD
+from .steps import sign_in, sign_out
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, email):
-    page.goto("/sign-in")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
-def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
 
 def open_draft(page):

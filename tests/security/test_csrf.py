@@ -6,7 +6,6 @@ from tests.conftest import sign_in
 
 from .routes import STATE_CHANGING, all_routes
 
-
 # Route arguments that are words, not ids.
 SAMPLE = {"action": "submit", "fmt": "csv", "kind": "points"}
 

@@ -36,6 +36,13 @@ ARGUMENTS = {
     "cycle_id": lambda objects: objects["cycle"].id,
     "visit_id": lambda objects: objects["visit"].id,
     "report_id": lambda objects: objects["report"].id,
+    "session_id": lambda objects: objects["session"].id,
+    "enrolment_id": lambda objects: objects["enrolment"].id,
+    "member_id": lambda objects: objects["member"].id,
+    "proposal_id": lambda objects: objects["proposal"].id,
+    "meeting_id": lambda objects: objects["meeting"].id,
+    "finding_id": lambda objects: objects["finding"].id,
+    "file_id": lambda objects: objects["file"].id,
     "fmt": lambda objects: "csv",
     "action": lambda objects: "submit",
 }
@@ -57,9 +64,46 @@ def objects(world):
         db.session.flush()
         wf.save_section(report, "feedback", {"feedback": {"value": f"Secret finding of {factory.name}"}},
                         SimpleNamespace(id=None, role=Role.FACTORY), None)
-        made[name] = {"cycle": cycle, "visit": visit, "item": item, "report": report}
+        made[name] = {"cycle": cycle, "visit": visit, "item": item, "report": report,
+                      **_annex_objects(factory, cycle, item)}
     db.session.commit()
     return made
+
+
+def _annex_objects(factory, cycle, item):
+    """Training, committee and public-response rows of one factory."""
+    from bwportal.models import (
+        CommitteeMeeting,
+        CommitteeMember,
+        Enrolment,
+        EnrolmentStatus,
+        EvidenceFile,
+        Gender,
+        HowChosen,
+        MemberProposal,
+        MemberRole,
+        PublicResponse,
+        TrainingCourse,
+        TrainingSession,
+    )
+
+    course = TrainingCourse(programme_id=factory.programme_id, name=f"Course for {factory.name}",
+                            name_translations={}, days=1)
+    session = TrainingSession(programme_id=factory.programme_id, course=course, starts_on=date.today())
+    enrolment = Enrolment(factory_id=factory.id, session=session, status=EnrolmentStatus.REQUESTED)
+    member = CommitteeMember(factory_id=factory.id, name=f"Member of {factory.name}", role=MemberRole.CHAIR,
+                             gender=Gender.FEMALE, how_chosen=HowChosen.ELECTED)
+    proposal = MemberProposal(factory_id=factory.id, member=member, action="remove", data={})
+    meeting = CommitteeMeeting(factory_id=factory.id, meeting_date=date.today(),
+                               key_issues=f"Secret finding of {factory.name}", chair=member)
+    finding = item.findings[0] if item.findings else None
+    response = PublicResponse(factory_id=factory.id, finding=finding, text=f"Secret finding of {factory.name}")
+    evidence = EvidenceFile(factory_id=factory.id, response=response, stored_name=f"sweep-{factory.id}.png",
+                            original_name="photo.png", content_type="image/png", size=1)
+    db.session.add_all([course, session, enrolment, member, proposal, meeting, response, evidence])
+    db.session.flush()
+    return {"session": session, "enrolment": enrolment, "member": member, "proposal": proposal,
+            "meeting": meeting, "finding": finding, "file": evidence}
 
 
 def factory_routes(app):
@@ -89,7 +133,11 @@ def test_foreign_ids_answer_404_without_data(app, client, world, objects, who):
                 assert factory.name.encode() not in response.data
                 assert b"Secret finding" not in response.data
                 calls += 1
-                if route.arguments - {"factory_id", "fmt", "action"}:
+                # Training sessions belong to a programme, not a factory: another factory's
+                # session of the same programme is a valid session here.
+                own = getattr(world, own_name)
+                shared = "session_id" in route.arguments and factory.programme_id == own.programme_id
+                if route.arguments - {"factory_id", "fmt", "action"} and not shared:
                     # A visible factory's URL with another factory's object in it: 404, or 403
                     # where the role may not use the route at all; never the object.
                     response = _call(client, route, method, getattr(world, own_name), objects[foreign])

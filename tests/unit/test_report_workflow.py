@@ -163,3 +163,41 @@ def test_pr1_is_due_30_days_after_the_report_release(world, cycle):
     assert (late.days_left, late.overdue) == (-3, True)
     cycle.report_release_date = None
     assert wf.pr1_due(cycle, date.today()) is None
+
+
+def test_snapshot_holds_every_annex(world, cycle):
+    from bwportal.models import (
+        CommitteeMeeting,
+        CommitteeMember,
+        Enrolment,
+        EnrolmentStatus,
+        Gender,
+        HowChosen,
+        MemberRole,
+        PublicResponse,
+        TrainingCourse,
+        TrainingSession,
+    )
+
+    finding = f.make_finding(cycle, "Overtime Wages", "Overtime unpaid")  # publicly reported
+    course = TrainingCourse(programme_id=world.kh.id, name="Supervisory Skills Training", name_translations={},
+                            days=3)
+    session = TrainingSession(programme_id=world.kh.id, course=course, starts_on=date.today())
+    member = CommitteeMember(factory_id=world.angkor.id, name="Srey Mom", role=MemberRole.CHAIR,
+                             gender=Gender.FEMALE, how_chosen=HowChosen.ELECTED)
+    meeting = CommitteeMeeting(factory_id=world.angkor.id, meeting_date=date.today(), key_issues="Overtime",
+                               chair=member, attendees=[member])
+    db.session.add_all([session, member, meeting,
+                        Enrolment(factory_id=world.angkor.id, session=session, status=EnrolmentStatus.REGISTERED),
+                        PublicResponse(factory_id=world.angkor.id, finding=finding, text="Paid back in March")])
+    f.make_visit(cycle, date.today(), "Visit on overtime")
+    db.session.commit()
+    report = make_report(world, cycle)
+    wf.fire(report, "submit", world.factory_user)
+    db.session.commit()
+    annexes = db.session.get(ProgressReport, report.id).snapshot["annexes"]
+    assert annexes["training"][0]["course"] == "Supervisory Skills Training"
+    assert annexes["members"][0]["name"] == "Srey Mom"
+    assert annexes["meetings"][0]["attendees"] == ["Srey Mom"]
+    assert annexes["visits"][0]["description"] == "Visit on overtime"
+    assert annexes["public"][0]["response"] == "Paid back in March"

@@ -87,6 +87,16 @@ def test_language_chosen_before_sign_in_is_kept(client, world):
     assert world.factory_user.locale == "ar"
 
 
+def test_anonymous_visitors_choose_a_language_by_get_without_a_token(client, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.get("/language?locale=bn&next=/sign-in")
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 302 and response.location.endswith("/sign-in")
+    assert '<html lang="bn"' in client.get("/sign-in").get_data(as_text=True)
+
+
 def test_unknown_language_is_refused_with_a_message(client):
     response = client.post("/language", data={"locale": "xx", "next": "/sign-in"}, follow_redirects=True)
     assert b"That language is not available." in response.data

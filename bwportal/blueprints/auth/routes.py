@@ -57,12 +57,18 @@ def sign_out():
     return redirect(url_for("auth.sign_in"))
 
 
-@bp.post("/language")
+@bp.route("/language", methods=["GET", "POST"])
 def choose_language():
-    form = LanguageForm()
+    """POST (signed in): saved on the account too. GET (anonymous): only this browser's session."""
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    if request.method == "POST":
+        form = LanguageForm()
+    else:
+        form = LanguageForm(formdata=request.args, meta={"csrf": False})
     form.locale.choices = language_choices()
     target = safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path, "/")
-    if form.validate_on_submit():
+    if form.validate() if request.method == "GET" else form.validate_on_submit():
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
             current_user.locale = form.locale.data

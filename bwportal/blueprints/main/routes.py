@@ -4,6 +4,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ...domain.ip_status import today_in
+from ...domain.policy import can
 from ...domain.report_workflow import due_summary
 from ...domain.tenancy import visible_factories
 from ...extensions import db
@@ -24,6 +25,8 @@ def index():
 @bp.get("/home")
 @login_required
 def home():
+    if can(current_user, "buyer.dashboard"):
+        return redirect(url_for("buyers.dashboard"))
     if current_user.factory_id is not None:
         factory = current_user.factory
         summary = due_summary(factory, today_in(factory.programme.timezone))

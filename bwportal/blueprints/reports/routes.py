@@ -17,7 +17,7 @@ from ...domain.policy import can
 from ...domain.report_spec import sections_for
 from ...domain.tenancy import visible_factory_ids
 from ...extensions import db, htmx
-from ...models import IPStatus, ReportKind, Role
+from ...models import EnrolmentStatus, IPStatus, MemberRole, ReportKind, Role
 from ..ip.forms import ReturnForm, VerifyForm
 from ..scoping import load_factory
 from .forms import NewReportForm, SectionCommentForm, SendBackForm
@@ -38,6 +38,16 @@ def spec_text(msgid: str, programme, path: str | None = None) -> str:
 def status_label(value: str) -> str:
     """An IP status kept in a snapshot as its value, in the reader's language."""
     return str(IPStatus(value).label)
+
+
+@bp.app_template_global()
+def enrolment_label(value: str) -> str:
+    return str(EnrolmentStatus(value).label)
+
+
+@bp.app_template_global()
+def member_role_label(value: str) -> str:
+    return str(MemberRole(value).label)
 
 
 @bp.app_template_filter()
@@ -115,9 +125,7 @@ def document_context(report) -> dict:
             "enterprise": report_snapshot.enterprise(report.factory),
             "sections": wf.answers_by_section(report),
             "overview_counts": wf.overview_counts(report.cycle),
-            "annexes": {"ip": report_snapshot.ip_annex(report.factory_id),
-                        "visits": report_snapshot.visits_annex(report.factory_id),
-                        "public_findings": report_snapshot.public_findings_annex(report.cycle_id)},
+            "annexes": report_snapshot.annexes(report.factory, report.cycle),
             "live": True,
         }
     return {"snap": snap, "sections": sections_for(report.kind, report.factory.programme),

@@ -1,0 +1,281 @@
+"""Publicly reported issues (PUB-1, PUB-2): the findings of a cycle that are publicly
+reported, the factory's responses with evidence files, and the EA's verification."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ...domain import public_issues as ops
+from ...domain.assessments import cycles_of
+from ...domain.ip_status import effective_status, today_in
+from ...extensions import db, htmx
+from ...models import EvidenceFile, Finding
+from ..scoping import load_factory, load_scoped
+from .files import send_evidence
+from .forms import ResponseForm
+
+bp = Blueprint("public_issues", __name__, url_prefix="/factories/<int:factory_id>/public-issues")
+
+# A whole response form: every file at its largest, plus the text. Bigger requests are
+# refused before they are read (413, below); smaller excesses get a message per file.
+REQUEST_LIMIT = ops.MAX_FILES * ops.MAX_FILE_BYTES + 1024 * 1024
+
+
+@bp.record_once
+def _limit_request_size(state):
+    # Set for the app, because CSRF protection reads the form before any view runs.
+    if state.app.config.get("MAX_CONTENT_LENGTH") is None:
+        state.app.config["MAX_CONTENT_LENGTH"] = REQUEST_LIMIT
+
+
+@bp.app_errorhandler(413)
+def request_too_large(error):
+    title = _("The files are too large")
+    message = _("Nothing was saved. A response can have at most %(count)d files of at most %(size)d MB each. "
+                "Please go back and send fewer or smaller files.",
+                count=ops.MAX_FILES, size=ops.MAX_FILE_BYTES // (1024 * 1024))
+    return render_template("error.html", status=413, title=title, message=message), 413
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def _finding(factory, finding_id: int) -> Finding:
+    """A publicly reported finding of this factory (anything else: 404)."""
+    finding = load_scoped(Finding, finding_id)
+    if finding.factory_id != factory.id or not finding.publicly_reported:
+        abort(404)
+    return finding
+
+
+def _file(factory, file_id: int) -> EvidenceFile:
+    evidence = load_scoped(EvidenceFile, file_id)
+    if evidence.factory_id != factory.id:
+        abort(404)
+    return evidence
+
+
+def _version(value) -> int | None:
+    """The version a form was opened with; empty: there was no response yet."""
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # mangled: can only be stale
+
+
+def _upload_dir() -> str:
+    return current_app.config["UPLOAD_DIR"]
+
+
+def _card_context(factory) -> dict:
+    return {"today": today_in(factory.programme.timezone), "effective_status": effective_status}
+
+
+def _index_url(factory, finding) -> str:
+    return url_for("public_issues.index", factory_id=factory.id, cycle=finding.cycle_id,
+                   _anchor=f"finding-{finding.id}")
+
+
+# --- the list --------------------------------------------------------------------------------
+
+
+@bp.get("")
+@login_required
+def index(factory_id: int):
+    factory = load_factory(factory_id, "public.view")
+    cycles = cycles_of(factory.id)
+    cycle = cycles[0] if cycles else None
+    chosen = request.args.get("cycle", type=int)
+    if chosen is not None:
+        cycle = next((c for c in cycles if c.id == chosen), None)
+        if cycle is None:
+            abort(404)  # not a cycle of this factory
+    issues = ops.public_findings(cycle.id) if cycle else []
+    return render_template("public_issues/index.html", factory=factory, cycles=cycles, cycle=cycle,
+                           issues=issues, **_card_context(factory))
+
+
+# --- the factory's response ------------------------------------------------------------------
+
+
+def _uploads():
+    """The chosen files; a file input left empty still sends a part without a name."""
+    return [(f.filename, f.stream) for f in request.files.getlist("files") if f and f.filename]
+
+
+def _refusal_message(refused: ops.RefusedFile) -> str:
+    if refused.reason is ops.Refusal.TOO_LARGE:
+        return _("“%(name)s” is larger than %(size)d MB and was not accepted.",
+                 name=refused.name, size=ops.MAX_FILE_BYTES // (1024 * 1024))
+    if refused.reason is ops.Refusal.EMPTY:
+        return _("“%(name)s” is empty and was not accepted.", name=refused.name)
+    return _("“%(name)s” is not a PNG, JPEG or WebP image or a PDF document, so it was not accepted.",
+             name=refused.name)
+
+
+def _too_many_message(existing: int, chosen: int) -> str:
+    return ngettext("A response can have at most %(num)d files.", "A response can have at most %(num)d files.",
+                    ops.MAX_FILES) + " " + _("It has %(existing)d already and you chose %(chosen)d.",
+                                             existing=existing, chosen=chosen)
+
+
+def _render_respond(factory, finding, response, form, status=200, **context):
+    template = "public_issues/_respond.html" if htmx else "public_issues/respond.html"
+    return render_template(template, factory=factory, finding=finding, response=response, form=form,
+                           max_files=ops.MAX_FILES, max_mb=ops.MAX_FILE_BYTES // (1024 * 1024),
+                           **_card_context(factory), **context), status
+
+
+@bp.route("/<int:finding_id>/respond", methods=["GET", "POST"])
+@login_required
+def respond(factory_id: int, finding_id: int):
+    factory = load_factory(factory_id, "public.respond")
+    finding = _finding(factory, finding_id)
+    response = ops.response_for(finding.id)
+    form = ResponseForm()
+    if not form.is_submitted():
+        form.text.data = response.text if response else ""
+        form.version.data = response.version if response else ""
+        return _render_respond(factory, finding, response, form)
+
+    uploads = _uploads()
+    chosen = [ops.display_name(name) for name, _stream in uploads]
+    if "copy_from_ip" in request.form:
+        # Fill the text from the IP item; nothing is saved yet, the files must be chosen again.
+        item = finding.ip_item
+        ip_text = ops.text_from_ip(item) if item is not None else ""
+        if item is None:
+            note = _("This finding has no Improvement Plan item yet, so there is nothing to copy.")
+        elif not ip_text:
+            note = _("The Improvement Plan item has no actions or progress written yet.")
+        else:
+            form.text.data = ops.with_ip_text(form.text.data or "", ip_text)
+            note = _("The actions and progress of the Improvement Plan item were copied into the text. "
+                     "Check it, then save.")
+        return _render_respond(factory, finding, response, form, chosen=chosen, copy_note=note)
+
+    form_ok = form.validate()
+    existing = len(response.files) if response else 0
+    accepted, refused = ops.check_files(uploads)
+    file_errors = [_refusal_message(r) for r in refused]
+    if existing + len(uploads) > ops.MAX_FILES:
+        file_errors.insert(0, _too_many_message(existing, len(uploads)))
+    if not form_ok or file_errors:
+        form.files.errors = list(form.files.errors) + file_errors
+        return _render_respond(factory, finding, response, form, 422, chosen=chosen)
+
+    stored = []
+    try:
+        response, stored = ops.save_response(finding, current_user, form.text.data, _version(form.version.data),
+                                             accepted, _upload_dir())
+        db.session.commit()
+    except (ops.StaleResponse, StaleDataError, IntegrityError):
+        db.session.rollback()
+        ops.discard(_upload_dir(), stored)
+        theirs = ops.response_for(finding.id)
+        form.version.data = theirs.version if theirs else ""  # saving again now overwrites, knowingly
+        return _render_respond(factory, finding, theirs, form, 409, conflict=theirs, chosen=chosen)
+    except ops.TooManyFiles:  # files added by someone else meanwhile
+        db.session.rollback()
+        form.files.errors = [_too_many_message(existing, len(uploads))]
+        return _render_respond(factory, finding, ops.response_for(finding.id), form, 422, chosen=chosen)
+    message = _("Response saved.")
+    if not htmx:
+        flash(message, "success")
+        return redirect(_index_url(factory, finding))
+    fresh = ResponseForm(formdata=None)
+    fresh.text.data, fresh.version.data = response.text, response.version
+    return _render_respond(factory, finding, response, fresh, saved=message)
+
+
+# --- evidence files ----------------------------------------------------------------------------
+
+
+@bp.get("/files/<int:file_id>")
+@login_required
+def download(factory_id: int, file_id: int):
+    factory = load_factory(factory_id, "public.view")
+    return send_evidence(_file(factory, file_id), "private")
+
+
+@bp.post("/files/<int:file_id>/delete")
+@login_required
+def delete_file(factory_id: int, file_id: int):
+    factory = load_factory(factory_id, "public.respond")
+    evidence = _file(factory, file_id)
+    response = evidence.response
+    finding = response.finding
+    name = evidence.original_name
+    problem, message, status = None, None, 200
+    try:
+        stored_name = ops.delete_file(evidence)
+        db.session.commit()
+    except ops.FileLocked:
+        db.session.rollback()
+        problem = _("This response has been verified, so its files can no longer be removed. "
+                    "Ask your Enterprise Advisor if a file must go.")
+        status = 409
+    else:
+        ops.discard(_upload_dir(), [stored_name])
+        message = _("“%(name)s” removed.", name=name)
+    back_to_form = request.form.get("next") == "respond"
+    if htmx:
+        db.session.refresh(response)
+        return render_template("public_issues/_files.html", factory=factory, finding=finding, response=response,
+                               message=message, problem=problem, next=request.form.get("next")), status
+    flash(problem or message, "error" if problem else "success")
+    if back_to_form:
+        return redirect(url_for("public_issues.respond", factory_id=factory.id, finding_id=finding.id))
+    return redirect(_index_url(factory, finding))
+
+
+# --- verification by the EA --------------------------------------------------------------------
+
+
+def _after_card_action(factory, finding, message=None, problem=None, status=200):
+    if htmx:
+        issue = ops.PublicIssue(finding, ops.response_for(finding.id))
+        return render_template("public_issues/_finding.html", factory=factory, issue=issue, message=message,
+                               problem=problem, **_card_context(factory)), status
+    flash(problem or message, "error" if problem else "success")
+    return redirect(_index_url(factory, finding))
+
+
+@bp.post("/<int:finding_id>/verify")
+@login_required
+def verify(factory_id: int, finding_id: int):
+    factory = load_factory(factory_id, "public.verify")
+    finding = _finding(factory, finding_id)
+    response = ops.response_for(finding.id)
+    if response is None:
+        return _after_card_action(factory, finding, problem=_("There is no response to verify yet."), status=422)
+    try:
+        ops.verify(response, current_user, _version(request.form.get("version")))
+        db.session.commit()
+    except ops.NothingToVerify:
+        db.session.rollback()
+        return _after_card_action(factory, finding, problem=_("Only a response with text can be verified."),
+                                  status=422)
+    except (ops.StaleResponse, StaleDataError):
+        db.session.rollback()
+        return _after_card_action(factory, finding, status=409, problem=_(
+            "The factory changed this response after you opened the page. Please read it again before verifying."))
+    return _after_card_action(factory, finding, message=_("Response verified."))
+
+
+@bp.post("/<int:finding_id>/unverify")
+@login_required
+def unverify(factory_id: int, finding_id: int):
+    factory = load_factory(factory_id, "public.verify")
+    finding = _finding(factory, finding_id)
+    response = ops.response_for(finding.id)
+    if response is None:
+        abort(404)
+    ops.unverify(response)
+    db.session.commit()
+    return _after_card_action(factory, finding, message=_("The response is marked Unverified again."))

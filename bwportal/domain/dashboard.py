@@ -1,0 +1,68 @@
+"""The buyer's dashboard: one row per subscribed factory, built in a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Cycle, Factory, IPItem, IPStatus, ProgressReport, ReportKind, ReportStatus
+from .ip_status import today_in
+from .report_workflow import Due, pr1_due
+from .tenancy import visible_factories
+
+
+@dataclass
+class FactoryRow:
+    factory: Factory
+    cycle: Cycle | None = None
+    pr1: ProgressReport | None = None  # the latest final PR1 of the latest cycle
+    pr1_due: Due | None = None  # while no PR1 of the latest cycle is final
+    pr2: ProgressReport | None = None  # the latest final PR2
+    open_public: int = 0
+    overdue: int = 0
+
+
+def buyer_rows(user, today_utc: date | None = None) -> list[FactoryRow]:
+    factories = list(db.session.scalars(visible_factories(user)))
+    ids = [f.id for f in factories]
+    rows = {f.id: FactoryRow(f) for f in factories}
+    if not ids:
+        return []
+    latest = select(Cycle.factory_id, func.max(Cycle.number).label("number")).where(
+        Cycle.factory_id.in_(ids)).group_by(Cycle.factory_id).subquery()
+    for cycle in db.session.scalars(select(Cycle).join(
+            latest, (Cycle.factory_id == latest.c.factory_id) & (Cycle.number == latest.c.number))):
+        rows[cycle.factory_id].cycle = cycle
+    finals = db.session.scalars(select(ProgressReport).where(
+        ProgressReport.factory_id.in_(ids), ProgressReport.status == ReportStatus.APPROVED)
+        .order_by(ProgressReport.approved_at))
+    for report in finals:  # later ones overwrite earlier ones
+        row = rows[report.factory_id]
+        if report.kind is ReportKind.PR1 and row.cycle is not None and report.cycle_id == row.cycle.id:
+            row.pr1 = report
+        elif report.kind is ReportKind.PR2:
+            row.pr2 = report
+    open_statuses = (IPStatus.PENDING, IPStatus.IN_PROGRESS, IPStatus.DELAYED)
+    for factory_id, count in db.session.execute(
+            select(IPItem.factory_id, func.count(IPItem.id)).where(
+                IPItem.factory_id.in_(ids), IPItem.publicly_reported, IPItem.status.in_(open_statuses))
+            .group_by(IPItem.factory_id)):
+        rows[factory_id].open_public = count
+    for row in rows.values():
+        today = today_in(row.factory.programme.timezone)
+        if row.cycle is not None and row.pr1 is None:
+            row.pr1_due = pr1_due(row.cycle, today)
+    # Overdue: open and past the target date in the factory's programme time zone; the
+    # programmes' "today" differ by at most a day, so count per programme.
+    by_programme: dict[str, list[int]] = {}
+    for row in rows.values():
+        by_programme.setdefault(row.factory.programme.timezone, []).append(row.factory.id)
+    for timezone, factory_ids in by_programme.items():
+        today = today_in(timezone)
+        for factory_id, count in db.session.execute(
+                select(IPItem.factory_id, func.count(IPItem.id)).where(
+                    IPItem.factory_id.in_(factory_ids), IPItem.status.in_(open_statuses),
+                    IPItem.target_date < today).group_by(IPItem.factory_id)):
+            rows[factory_id].overdue = count
+    return [rows[f.id] for f in factories]
