@@ -222,3 +222,13 @@ def test_pr_routes_refuse_a_report_of_another_factory(login, world, cycle):
     client = login(world.factory_user)
     assert client.get(f"{base(world)}/{report.id}").status_code == 404
     assert client.get(f"{base(world)}/{report.id}/overview").status_code == 404
+
+
+def test_the_author_can_preview_the_whole_draft_with_its_annexes(login, world, cycle):
+    client = login(world.factory_user)
+    report, _loc = create(client, world, cycle)
+    assert client.get(f"{base(world)}/{report.id}").status_code == 302  # to the editor
+    preview = client.get(f"{base(world)}/{report.id}?preview=1")
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Annex: Improvement Plan" in html and "Annex: Training" in html
+    assert "Draft: this shows the Improvement Plan as it is now." in html

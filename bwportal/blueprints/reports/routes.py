@@ -110,7 +110,8 @@ def new(factory_id: int):
 @login_required
 def view(factory_id: int, report_id: int):
     factory, report = load_report(factory_id, report_id)
-    if wf.may_write(report, current_user):
+    if wf.may_write(report, current_user) and not request.args.get("preview"):
+        # The author of a draft goes to the editor, unless they asked for the whole document.
         return redirect(section_url(report, sections_for(report.kind, factory.programme)[0].key))
     return render_template("reports/document.html", factory=factory, report=report, **document_context(report))
 
