@@ -53,4 +53,7 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_SECURE": env == "production",
         "WTF_CSRF_TIME_LIMIT": None,  # a factory may keep a form open all day on a slow link
         "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
+        # The largest request: a public-issue response with 10 evidence files of 5 MB and its
+        # text. Bigger ones are refused before they are read (413, a page of its own).
+        "MAX_CONTENT_LENGTH": 10 * 5 * 1024 * 1024 + 1024 * 1024,
     }

@@ -99,3 +99,9 @@ def test_copying_keeps_what_was_typed_and_does_not_copy_twice():
     assert pi.with_ip_text("My own words", "IP text") == "My own words\n\nIP text"
     assert pi.with_ip_text("My own words\n\nIP text", "IP text") == "My own words\n\nIP text"
     assert pi.with_ip_text("My own words", "") == "My own words"
+
+
+def test_the_request_limit_fits_a_full_response(app):
+    from bwportal.domain.public_issues import MAX_FILE_BYTES, MAX_FILES
+
+    assert app.config["MAX_CONTENT_LENGTH"] > MAX_FILES * MAX_FILE_BYTES

@@ -19,18 +19,6 @@ from .forms import ResponseForm
 
 bp = Blueprint("public_issues", __name__, url_prefix="/factories/<int:factory_id>/public-issues")
 
-# A whole response form: every file at its largest, plus the text. Bigger requests are
-# refused before they are read (413, below); smaller excesses get a message per file.
-REQUEST_LIMIT = ops.MAX_FILES * ops.MAX_FILE_BYTES + 1024 * 1024
-
-
-@bp.record_once
-def _limit_request_size(state):
-    # Set for the app, because CSRF protection reads the form before any view runs.
-    if state.app.config.get("MAX_CONTENT_LENGTH") is None:
-        state.app.config["MAX_CONTENT_LENGTH"] = REQUEST_LIMIT
-
-
 @bp.app_errorhandler(413)
 def request_too_large(error):
     title = _("The files are too large")
