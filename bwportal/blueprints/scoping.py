@@ -17,6 +17,15 @@ def load_scoped(model, object_id: int):
     return obj
 
 
+def load_owned(factory: Factory, model, object_id: int):
+    """A ``model`` row of this very factory: another factory's row, even one the user may
+    see, is a 404 under this factory's URL."""
+    obj = load_scoped(model, object_id)
+    if obj.factory_id != factory.id:
+        abort(404)
+    return obj
+
+
 def load_factory(factory_id: int, action: str) -> Factory:
     """The factory, if visible to the current user (else 404) and ``action`` is allowed (else 403)."""
     factory = load_scoped(Factory, factory_id)

@@ -18,6 +18,11 @@ def today_in(timezone: str, now: datetime | None = None) -> date:
     return now.astimezone(ZoneInfo(timezone)).date()
 
 
+def factory_today(factory, now: datetime | None = None) -> date:
+    """Today where the factory is: its programme's time zone."""
+    return today_in(factory.programme.timezone, now)
+
+
 def is_overdue(item, today: date) -> bool:
     """Open, with a target date before today: Delayed from the day after the target date."""
     return item.status.is_open and item.target_date is not None and item.target_date < today

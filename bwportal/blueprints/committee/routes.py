@@ -1,17 +1,17 @@
 """The committee (PICC, LKS Bipartit, PC…): members kept by the EA with the factory's
 proposed changes (COM-1), and meetings the factory logs (COM-2)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...domain import committee as ops
-from ...domain.ip_status import today_in
+from ...domain.ip_status import factory_today
 from ...domain.policy import can
 from ...extensions import db, htmx
 from ...models import CommitteeMeeting, CommitteeMember, MemberProposal
-from ..scoping import load_factory, load_scoped
+from ..scoping import load_factory, load_owned
 from .forms import ACTION_LABELS, FIELD_LABELS, MeetingForm, MemberForm, ProposalForm
 
 bp = Blueprint("committee", __name__, url_prefix="/factories/<int:factory_id>/committee")
@@ -19,16 +19,8 @@ bp = Blueprint("committee", __name__, url_prefix="/factories/<int:factory_id>/co
 
 # --- loading -------------------------------------------------------------------------
 
-def _own(factory, model, object_id: int):
-    """A row of ``model`` that belongs to this factory (another factory's, even a visible one: 404)."""
-    obj = load_scoped(model, object_id)
-    if obj.factory_id != factory.id:
-        abort(404)
-    return obj
-
-
-def _today(factory):
-    return today_in(factory.programme.timezone)
+_own = load_owned
+_today = factory_today
 
 
 def _committee(factory) -> str:

@@ -19,7 +19,7 @@ from ...domain.ip_queries import (
     verification_entries,
     visit_dates,
 )
-from ...domain.ip_status import effective_status, is_overdue, today_in, verification_due
+from ...domain.ip_status import effective_status, factory_today, is_overdue, verification_due
 from ...domain.policy import IP_FIELD_OWNERS, can
 from ...domain.tenancy import visible_factory_ids
 from ...extensions import db, htmx
@@ -35,7 +35,7 @@ from ...models import (
     RaisedBy,
     RootCause,
 )
-from ..scoping import load_factory, load_scoped
+from ..scoping import load_factory, load_owned
 from . import export
 from .forms import CommentForm, NewAdvisoryItemForm, RemediatedForm, ReturnForm, VerifyForm, build_item_form
 from .labels import FIELD_LABELS, describe
@@ -53,14 +53,10 @@ def field_label(field: str) -> str:
 # --- loading -------------------------------------------------------------------------
 
 def _item(factory, item_id: int) -> IPItem:
-    item = load_scoped(IPItem, item_id)
-    if item.factory_id != factory.id:
-        abort(404)
-    return item
+    return load_owned(factory, IPItem, item_id)
 
 
-def _today(factory):
-    return today_in(factory.programme.timezone)
+_today = factory_today
 
 
 def _catalogues() -> dict:

@@ -13,7 +13,7 @@ from ...domain.assessments import cycles_of
 from ...domain.ip_status import effective_status, today_in
 from ...extensions import db, htmx
 from ...models import EvidenceFile, Finding
-from ..scoping import load_factory, load_scoped
+from ..scoping import load_factory, load_owned
 from .files import send_evidence
 from .forms import ResponseForm
 
@@ -33,17 +33,14 @@ def request_too_large(error):
 
 def _finding(factory, finding_id: int) -> Finding:
     """A publicly reported finding of this factory (anything else: 404)."""
-    finding = load_scoped(Finding, finding_id)
-    if finding.factory_id != factory.id or not finding.publicly_reported:
+    finding = load_owned(factory, Finding, finding_id)
+    if not finding.publicly_reported:
         abort(404)
     return finding
 
 
 def _file(factory, file_id: int) -> EvidenceFile:
-    evidence = load_scoped(EvidenceFile, file_id)
-    if evidence.factory_id != factory.id:
-        abort(404)
-    return evidence
+    return load_owned(factory, EvidenceFile, file_id)
 
 
 def _version(value) -> int | None:

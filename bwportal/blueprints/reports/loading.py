@@ -6,13 +6,13 @@ from flask_login import current_user
 from ...domain.ip_status import today_in
 from ...domain.report_workflow import pr1_due, visible_to
 from ...models import ProgressReport, ReportKind
-from ..scoping import load_factory, load_scoped
+from ..scoping import load_factory, load_owned
 
 
 def load_report(factory_id: int, report_id: int, action: str = "report.view"):
     factory = load_factory(factory_id, action)
-    report = load_scoped(ProgressReport, report_id)
-    if report.factory_id != factory.id or not visible_to(current_user, report):
+    report = load_owned(factory, ProgressReport, report_id)
+    if not visible_to(current_user, report):
         abort(404)
     return factory, report
 

@@ -9,11 +9,11 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from ...domain import training as ops
-from ...domain.ip_status import today_in
+from ...domain.ip_status import factory_today
 from ...domain.policy import can
 from ...extensions import db, htmx
 from ...models import Enrolment, EnrolmentStatus, TrainingSession
-from ..scoping import load_factory, load_scoped
+from ..scoping import load_factory, load_owned
 from .forms import CreditsForm, RegistrationForm, SessionForm
 
 bp = Blueprint("training", __name__, url_prefix="/factories/<int:factory_id>/training")
@@ -54,14 +54,10 @@ def _session(factory, session_id: int) -> TrainingSession:
 
 
 def _enrolment(factory, enrolment_id: int) -> Enrolment:
-    enrolment = load_scoped(Enrolment, enrolment_id)
-    if enrolment.factory_id != factory.id:
-        abort(404)
-    return enrolment
+    return load_owned(factory, Enrolment, enrolment_id)
 
 
-def _today(factory):
-    return today_in(factory.programme.timezone)
+_today = factory_today
 
 
 def _tab(value) -> str:
