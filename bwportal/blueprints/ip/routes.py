@@ -19,7 +19,7 @@ from ...domain.ip_queries import (
     verification_entries,
     visit_dates,
 )
-from ...domain.ip_status import effective_status, factory_today, is_overdue, verification_due
+from ...domain.ip_status import CHECKS, effective_status, factory_today, is_overdue, verification_due
 from ...domain.policy import IP_FIELD_OWNERS, can
 from ...domain.tenancy import visible_factory_ids
 from ...extensions import db, htmx
@@ -306,8 +306,7 @@ def verify(factory_id: int, item_id: int):
     newer = ops.newer_assessment_exists(item, today)
     status, reasons = 200, []
     if form.validate_on_submit():
-        checks = {name: form[name].data for name in ("check_committee_agrees", "check_evidence_reviewed",
-                                                       "check_root_causes_followed")}
+        checks = {name: form[name].data for name, _label in CHECKS}
         try:
             ops.complete(item, current_user, form.completion_date.data, checks, newer)
             db.session.commit()
@@ -315,16 +314,10 @@ def verify(factory_id: int, item_id: int):
             db.session.rollback()
             reasons, status = refused.reasons, 422
         else:
-            message = _("Verified: the item is Completed.")
-            if _inline():
-                return render_template("ip/_queue_done.html", item=item, message=message)
-            flash(message, "success")
-            return redirect(_back(factory, item))
+            return _verified(factory, item, _("Verified: the item is Completed."))
     elif form.is_submitted():
         status = 422
-    template = "ip/_queue_entry.html" if _inline() else "ip/verify.html"
-    return render_template(template, factory=factory, item=item, form=form, return_form=ReturnForm(),
-                           reasons=reasons, newer=newer, today=today, entry=_queue_entry(item)), status
+    return _verification_page(factory, item, form, ReturnForm(), reasons), status
 
 
 @bp.post(PREFIX + "/<int:item_id>/worker-interviews")
@@ -352,15 +345,25 @@ def return_item(factory_id: int, item_id: int):
     if form.validate_on_submit():
         ops.return_to_factory(item, current_user, form.comment.data.strip())
         db.session.commit()
-        message = _("Returned to the factory with your comment.")
-        if _inline():
-            return render_template("ip/_queue_done.html", item=item, message=message)
-        flash(message, "success")
-        return redirect(_back(factory, item))
+        return _verified(factory, item, _("Returned to the factory with your comment."))
+    return _verification_page(factory, item, VerifyForm(), form, []), 422
+
+
+def _verified(factory, item, message: str):
+    """After the EA's answer: the queue entry's closing line inline, else back where they were."""
+    if _inline():
+        return render_template("ip/_queue_done.html", item=item, message=message)
+    flash(message, "success")
+    return redirect(_back(factory, item))
+
+
+def _verification_page(factory, item, form, return_form, reasons):
+    """The EA's two answers for one item: inline as a queue entry, else as a page."""
+    today = _today(factory)
     template = "ip/_queue_entry.html" if _inline() else "ip/verify.html"
-    return render_template(template, factory=factory, item=item, form=VerifyForm(), return_form=form, reasons=[],
-                           newer=ops.newer_assessment_exists(item, _today(factory)), today=_today(factory),
-                           entry=_queue_entry(item)), 422
+    return render_template(template, factory=factory, item=item, form=form, return_form=return_form,
+                           reasons=reasons, newer=ops.newer_assessment_exists(item, today), today=today,
+                           entry=_queue_entry(item))
 
 
 # Where the verification forms were posted from: the queue, the EA's inbox, or the item page.
