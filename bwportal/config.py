@@ -41,6 +41,12 @@ def from_environment() -> dict:
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") == "1",
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "portal@bwportal.invalid"),
         "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE / "outbox")),
+        # How many reverse proxies stand before gunicorn (their X-Forwarded-For is trusted).
+        "PROXIES": int(os.environ.get("PROXIES", "0")),
+        # Invitation and password links stay valid this long.
+        "INVITATION_DAYS": int(os.environ.get("INVITATION_DAYS", "7")),
+        # Links in e-mails start with this (the portal's public address).
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://localhost:5000"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads")),
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "BABEL_DEFAULT_LOCALE": "en",

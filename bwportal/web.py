@@ -4,6 +4,7 @@ from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from .domain.audit import REMOTE_ADDR
 from .domain.policy import can
 from .extensions import db, login_manager
 from .models import User
@@ -37,6 +38,11 @@ def _security_headers(response):
     return response
 
 
+def _remember_client_address():
+    """The audit trail records where an action came from (behind a proxy: see PROXIES)."""
+    REMOTE_ADDR.set(request.remote_addr or "")
+
+
 def _error_page(status: int, title, message):
     def handler(error):
         return render_template("error.html", status=status, title=title, message=message), status
@@ -48,8 +54,14 @@ def init_app(app) -> None:
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
+    app.before_request(_remember_client_address)
     app.after_request(_security_headers)
-    app.jinja_env.globals.update(can=can, navigation=navigation, global_links=global_links)
+    if app.config.get("PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"], x_proto=app.config["PROXIES"])
+    app.jinja_env.globals.update(can=can, navigation=navigation, global_links=global_links,
+                                 has_endpoint=lambda endpoint: endpoint in app.view_functions)
     app.register_error_handler(
         404, _error_page(404, _l("Page not found"), _l("This page does not exist or is not yours to see."))
     )

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
 from .assignment import EAAssignment
+from .audit import AuditEvent
 from .buyer import BuyerOrganisation, Subscription, SubscriptionStatus
 from .catalogue import Cluster, CompliancePoint, RaisedBy, RootCause
 from .committee import (
@@ -15,6 +16,7 @@ from .committee import (
 )
 from .cycle import AdvisoryVisit, Cycle, Finding
 from .factory import Factory, FactoryCustomer
+from .invitation import Invitation
 from .ip import EventKind, IPEvent, IPItem, IPStatus, Origin
 from .programme import Programme
 from .public import EvidenceFile, PublicResponse
@@ -23,6 +25,8 @@ from .training import Enrolment, EnrolmentStatus, FactoryTraining, TrainingCours
 from .user import Role, User
 
 __all__ = [
+    "AuditEvent",
+    "Invitation",
     "CommitteeMeeting",
     "CommitteeMember",
     "Gender",

@@ -27,6 +27,8 @@ class EAAssignment(db.Model):
     is_lead: Mapped[bool] = mapped_column(default=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
-    ea = relationship("User", lazy="joined")
+    ea = relationship("User", foreign_keys=[ea_id], lazy="joined")
+    assigned_by = relationship("User", foreign_keys=[assigned_by_id], lazy="joined")
     factory = relationship("Factory", lazy="joined")

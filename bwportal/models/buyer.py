@@ -3,6 +3,7 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,6 +27,11 @@ class SubscriptionStatus(enum.Enum):
     DECLINED = "declined"
     REVOKED = "revoked"
 
+    @property
+    def label(self):
+        return {SubscriptionStatus.REQUESTED: _l("Requested"), SubscriptionStatus.ACTIVE: _l("Active"),
+                SubscriptionStatus.DECLINED: _l("Declined"), SubscriptionStatus.REVOKED: _l("Revoked")}[self]
+
 
 class Subscription(db.Model):
     __tablename__ = "subscription"
@@ -39,7 +45,13 @@ class Subscription(db.Model):
         default=SubscriptionStatus.REQUESTED,
     )
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # When the factory accepted or declined, or the admin revoked, and who.
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     buyer_organisation = relationship("BuyerOrganisation", lazy="joined")
     factory = relationship("Factory", lazy="joined")
+    requested_by = relationship("User", foreign_keys=[requested_by_id], lazy="joined")
+    decided_by = relationship("User", foreign_keys=[decided_by_id], lazy="joined")

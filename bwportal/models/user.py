@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -56,6 +56,8 @@ class User(db.Model):
     buyer_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("buyer_organisation.id"), index=True)
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # A factory user who may invite and deactivate the factory's own users.
+    is_account_manager: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
