@@ -32,6 +32,7 @@ def main() -> None:
     from bwportal import create_app
     from bwportal.demo import DEMO_PASSWORD, seed_demo
     from bwportal.domain import ip_operations as ops
+    from bwportal.domain.catalogues import row_by_name
     from bwportal.extensions import db
     from bwportal.models import CompliancePoint, Cycle, Factory, Finding, IPItem, User
 
@@ -41,7 +42,7 @@ def main() -> None:
         seed_demo()
         angkor = db.session.scalar(select(Factory).filter_by(name="Angkor Garments"))
         cycle = db.session.scalar(select(Cycle).filter_by(factory_id=angkor.id, number=1))
-        point = db.session.scalar(select(CompliancePoint).filter_by(name="Overtime Wages"))
+        point = row_by_name(CompliancePoint, angkor.programme_id, "Overtime Wages")
         ea = db.session.scalar(select(User).filter_by(email="ea@demo.test"))
         report_id = 1
 

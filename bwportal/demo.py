@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from .domain.accounts import hash_password
+from .domain.catalogues import seed_programme_catalogue
 from .extensions import db
 from .models import (
     BuyerOrganisation,
@@ -50,7 +51,8 @@ BUYERS = ["Northwind Apparel", "Blue Harbor Clothing"]
 
 # Demo users read English until they pick another language (Cambodia's default is Khmer).
 USERS = [
-    dict(email="factory@demo.test", name="Sok Dara", role=Role.FACTORY, factory="Angkor Garments", locale="en"),
+    dict(email="factory@demo.test", name="Sok Dara", role=Role.FACTORY, factory="Angkor Garments", locale="en",
+         is_account_manager=True),
     dict(email="factory2@demo.test", name="Chan Sopheap", role=Role.FACTORY, factory="Mekong Apparel", locale="en"),
     dict(email="factory-id@demo.test", name="Siti Rahma", role=Role.FACTORY, factory="Bandung Textiles",
          locale="id"),
@@ -83,6 +85,7 @@ def seed_demo() -> None:
     for spec in PROGRAMMES:
         values = {k: v for k, v in spec.items() if k != "name"}
         programmes[spec["name"]] = _get_or_create(Programme, {"name": spec["name"]}, **values)
+        seed_programme_catalogue(programmes[spec["name"]])  # its own catalogues, once
     buyers = {name: _get_or_create(BuyerOrganisation, {"name": name}) for name in BUYERS}
     factories = {}
     for spec in FACTORIES:

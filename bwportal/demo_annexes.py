@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from .domain import committee, training
 from .domain import ip_operations as ops
+from .domain.catalogues import row_by_name
 from .extensions import db
 from .models import (
     CommitteeMember,
@@ -114,7 +115,7 @@ def _bandung_second_cycle():
     db.session.flush()
     for point_name, text in (("Overtime", "Overtime still above 14 hours a week in peak season."),
                              ("Emergency Preparedness", "Fire extinguishers not inspected since March.")):
-        point = _one(CompliancePoint, name=point_name)
+        point = row_by_name(CompliancePoint, bandung.programme_id, point_name)
         finding = Finding(factory_id=bandung.id, cycle_id=cycle.id, cluster_id=point.cluster_id,
                           compliance_point_id=point.id, text=text, publicly_reported=point.publicly_reported)
         db.session.add(finding)

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from .domain import ip_operations as ops
+from .domain.catalogues import row_by_name
 from .extensions import db
 from .models import (
     AdvisoryVisit,
@@ -98,7 +99,7 @@ def _cycle(factory, days_ago):
 
 
 def _finding(cycle, point_name, text):
-    point = _by_name(CompliancePoint, point_name)
+    point = row_by_name(CompliancePoint, cycle.factory.programme_id, point_name)
     finding = Finding(factory_id=cycle.factory_id, cycle_id=cycle.id, cluster_id=point.cluster_id,
                       compliance_point_id=point.id, text=text, publicly_reported=point.publicly_reported)
     db.session.add(finding)
@@ -106,9 +107,9 @@ def _finding(cycle, point_name, text):
     return finding
 
 
-def _fill(item, actor, plan, target_days):
+def _fill(item, actor, plan, target_days, programme_id):
     cause, actions, lead = plan
-    item.root_cause_id = _by_name(RootCause, cause).id
+    item.root_cause_id = row_by_name(RootCause, programme_id, cause).id
     item.actions_needed = actions
     item.lead_person = lead
     item.progress = "Started with the PICC; first steps done."
@@ -135,14 +136,14 @@ def seed_demo_ip() -> None:
         for point, text, plan, target in ANGKOR_FINDINGS:
             item = ops.item_from_finding(_finding(cycle, point, text), ea)
             if plan:
-                _fill(item, factory_user, plan, target)
+                _fill(item, factory_user, plan, target, angkor.programme_id)
         for i, (point_name, text, raised_by, plan, target) in enumerate(ANGKOR_ADVISORY):
-            point = _by_name(CompliancePoint, point_name)
+            point = row_by_name(CompliancePoint, angkor.programme_id, point_name)
             item = ops.create_item(angkor, factory_user, cycle, Origin.ADVISORY, {
                 "area_of_improvement": text, "cluster_id": point.cluster_id, "compliance_point_id": point.id,
-            }, visit=visits[i], raised_by_id=_by_name(RaisedBy, raised_by).id)
+            }, visit=visits[i], raised_by_id=row_by_name(RaisedBy, angkor.programme_id, raised_by).id)
             if plan:
-                _fill(item, factory_user, plan, target)
+                _fill(item, factory_user, plan, target, angkor.programme_id)
         db.session.flush()
         # One item waits in ea@demo.test's verification queue.
         waiting = db.session.scalar(select(Finding).filter_by(cycle_id=cycle.id, text=ANGKOR_FINDINGS[1][1])).ip_item

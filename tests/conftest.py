@@ -7,6 +7,7 @@ the suite runs on a SQLite file and treats Redis as not configured.
 import contextvars
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -71,12 +72,8 @@ def app_ctx(app):
         _empty_tables()
 
 
-# Seeded by the migrations and shared by every test; tests that edit them put them back.
-CATALOGUE_TABLES = {"cluster", "compliance_point", "root_cause", "raised_by"}
-
-
 def _empty_tables():
-    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in CATALOGUE_TABLES]
+    tables = list(reversed(db.metadata.sorted_tables))  # catalogues go with their programme
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
@@ -151,3 +148,13 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def mailbox(app):
+    from .mailbox import Mailbox
+
+    box = Mailbox(Path(app.config["MAIL_OUTBOX_DIR"]))
+    box.folder.mkdir(parents=True, exist_ok=True)
+    box.clear()
+    return box

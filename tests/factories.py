@@ -3,6 +3,7 @@
 from itertools import count
 
 from bwportal.domain.accounts import hash_password
+from bwportal.domain.catalogues import row_by_name, seed_programme_catalogue
 from bwportal.extensions import db
 from bwportal.models import (
     BuyerOrganisation,
@@ -29,6 +30,9 @@ def make_programme(**kw) -> Programme:
     programme = Programme(**values)
     db.session.add(programme)
     db.session.flush()
+    # Its own copy of the standard catalogue, as every programme gets; training courses are
+    # left to the tests that need them (make_training_course).
+    seed_programme_catalogue(programme, courses=False)
     return programme
 
 
@@ -77,11 +81,16 @@ def subscribe(org: BuyerOrganisation, factory: Factory, status=SubscriptionStatu
     return subscription
 
 
-def catalogue_point(name: str):
-    """A seeded compliance point by its English name (the migrations load the catalogue)."""
+def catalogue_point(name: str, programme):
+    """A compliance point of ``programme``'s catalogue (seeded by make_programme) by its English name."""
     from bwportal.models import CompliancePoint
 
-    return db.session.scalar(db.select(CompliancePoint).filter_by(name=name))
+    return row_by_name(CompliancePoint, programme.id, name)
+
+
+def catalogue_row(model, name: str, programme):
+    """A cluster, root cause or "raised by" source of ``programme``'s catalogue by its English name."""
+    return row_by_name(model, programme.id, name)
 
 
 def make_cycle(factory, number=1, assessment_date=None, report_release_date=None, **kw):
@@ -98,9 +107,9 @@ def make_cycle(factory, number=1, assessment_date=None, report_release_date=None
 
 
 def make_finding(cycle, point_name="Overtime Wages", text="Overtime not paid at 150%", publicly_reported=None):
-    from bwportal.models import Finding
+    from bwportal.models import CompliancePoint, Finding
 
-    point = catalogue_point(point_name)
+    point = row_by_name(CompliancePoint, cycle.factory.programme_id, point_name)
     finding = Finding(factory_id=cycle.factory_id, cycle_id=cycle.id, cluster_id=point.cluster_id,
                       compliance_point_id=point.id, text=text,
                       publicly_reported=point.publicly_reported if publicly_reported is None else publicly_reported)

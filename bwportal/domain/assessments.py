@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 
 from ..extensions import db
 from ..models import Cluster, CompliancePoint, Cycle, Finding, Role, User
+from . import catalogues
 
 
 class CycleNumberTaken(Exception):
@@ -115,20 +116,20 @@ def finding_count(cycle: Cycle) -> int:
     return db.session.scalar(select(func.count(Finding.id)).where(Finding.cycle_id == cycle.id)) or 0
 
 
-def active_catalogue() -> list[tuple[Cluster, list[CompliancePoint]]]:
-    """Active clusters, each with its active compliance points, in catalogue order."""
-    clusters = list(db.session.scalars(select(Cluster).where(Cluster.active).order_by(Cluster.position)))
+def active_catalogue(programme_id: int) -> list[tuple[Cluster, list[CompliancePoint]]]:
+    """The programme's active clusters, each with its active compliance points, in catalogue order."""
+    clusters = catalogues.clusters_of(programme_id)
     points: dict[int, list[CompliancePoint]] = {c.id: [] for c in clusters}
-    for point in db.session.scalars(
-        select(CompliancePoint).where(CompliancePoint.active).order_by(CompliancePoint.position)
-    ):
+    for point in catalogues.points_of(programme_id):
         if point.cluster_id in points:
             points[point.cluster_id].append(point)
     return [(c, points[c.id]) for c in clusters]
 
 
 def add_finding(cycle: Cycle, point: CompliancePoint, text: str, publicly_reported: bool) -> Finding:
-    """One finding of ``cycle`` on ``point`` (whose cluster it takes)."""
+    """One finding of ``cycle`` on ``point`` (whose cluster it takes), a point of the factory's programme."""
+    if point.cluster.programme_id != cycle.factory.programme_id:
+        raise ValueError("the compliance point is another programme's")
     finding = Finding(factory_id=cycle.factory_id, cycle_id=cycle.id, cluster_id=point.cluster_id,
                       compliance_point_id=point.id, text=text, publicly_reported=publicly_reported)
     db.session.add(finding)
@@ -136,8 +137,9 @@ def add_finding(cycle: Cycle, point: CompliancePoint, text: str, publicly_report
     return finding
 
 
-def example_point(name: str = "Overtime Wages") -> CompliancePoint | None:
+def example_point(programme_id: int, name: str = "Overtime Wages") -> CompliancePoint | None:
     """A compliance point to show in the import template: ``name``, else the first active one."""
-    active = select(CompliancePoint).join(Cluster).where(CompliancePoint.active, Cluster.active)
+    active = select(CompliancePoint).join(Cluster).where(CompliancePoint.active, Cluster.active,
+                                                         Cluster.programme_id == programme_id)
     return (db.session.scalar(active.where(CompliancePoint.name == name))
             or db.session.scalar(active.order_by(Cluster.position, CompliancePoint.position).limit(1)))

@@ -101,17 +101,12 @@ class Catalogue:
         return self._points_by_name.get((cluster.id, normalize(text)))
 
 
-def load_catalogue() -> Catalogue:
-    """The active catalogue, labelled in the current language."""
-    from sqlalchemy import select
+def load_catalogue(programme_id: int) -> Catalogue:
+    """The programme's active catalogue, labelled in the current language."""
+    from .catalogues import clusters_of, points_of
 
-    from ..extensions import db
-    from ..models import Cluster, CompliancePoint
-
-    clusters = db.session.scalars(select(Cluster).where(Cluster.active).order_by(Cluster.position)).all()
-    points = db.session.scalars(
-        select(CompliancePoint).where(CompliancePoint.active).order_by(CompliancePoint.position)
-    ).all()
+    clusters = clusters_of(programme_id)
+    points = points_of(programme_id)
     return Catalogue(
         [ClusterRef(c.id, c.name, c.label) for c in clusters],
         [PointRef(p.id, p.cluster_id, p.name, p.label, p.publicly_reported) for p in points],

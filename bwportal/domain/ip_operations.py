@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AdvisoryVisit, Cycle, EventKind, Finding, IPEvent, IPItem, IPStatus, Origin, Role
+from .catalogues import ForeignEntry, check_references
 from .ip_status import CHECKS, completion_blockers, is_overdue
 from .policy import ip_field_writable, ip_status_settable
 
@@ -17,6 +18,8 @@ from .policy import ip_field_writable, ip_status_settable
 REQUIRED_FIELDS = ("root_cause_id", "actions_needed", "lead_person", "target_date", "progress")
 # An item the factory puts forward itself must also say what and where.
 REQUIRED_FOR_NEW_ADVISORY = ("area_of_improvement", "cluster_id", "compliance_point_id")
+# Fields that hold a catalogue row: only the factory's programme's rows are accepted.
+REFERENCE_FIELDS = ("cluster_id", "compliance_point_id", "root_cause_id", "raised_by_id")
 
 
 class IPError(Exception):
@@ -31,6 +34,21 @@ class FieldNotWritable(IPError):
 
 class StatusNotAllowed(IPError):
     pass
+
+
+class ForeignCatalogueEntry(IPError):
+    """A cluster, compliance point, root cause or source that is not of the factory's programme."""
+
+    def __init__(self, field: str):
+        super().__init__(field)
+        self.field = field
+
+
+def _check_catalogue(programme_id: int, values: dict) -> None:
+    try:
+        check_references(programme_id, values)
+    except ForeignEntry as refused:
+        raise ForeignCatalogueEntry(refused.args[0]) from None
 
 
 class StaleItem(IPError):
@@ -75,6 +93,7 @@ def _set_status(item: IPItem, status: IPStatus, actor, body="") -> None:
 
 def create_item(factory, actor, cycle: Cycle, origin: Origin, values: dict, *, finding: Finding | None = None,
                 visit: AdvisoryVisit | None = None, raised_by_id: int | None = None) -> IPItem:
+    _check_catalogue(factory.programme_id, {**values, "raised_by_id": raised_by_id})
     item = IPItem(factory_id=factory.id, cycle_id=cycle.id, origin=origin, created_by_id=actor.id if actor else None,
                   advisory_visit_id=visit.id if visit else None, raised_by_id=raised_by_id,
                   status=IPStatus.PENDING)
@@ -108,6 +127,9 @@ def update_item(item: IPItem, actor, changes: dict, expected_version: int, today
     if expected_version != item.version:
         raise StaleItem()
     wanted_status = changes.pop("status", None)
+    references = {k: v for k, v in changes.items() if k in REFERENCE_FIELDS and getattr(item, k) != v}
+    if references:
+        _check_catalogue(item.cycle.factory.programme_id, references)
     changed = []
     for field, value in changes.items():
         if getattr(item, field) == value:

@@ -127,7 +127,14 @@ def public_annex(cycle_id: int) -> list[dict]:
         "response": issue.response.text if issue.response else "",
         "verified": bool(issue.response and issue.response.verified),
         "files": [f.original_name for f in issue.response.files] if issue.response else [],
+        "translations": _translations(issue.finding),
     } for issue in public_findings(cycle_id)]
+
+
+def _translations(finding) -> dict:
+    """The programme's own wording of the finding's cluster and point, as the snapshot keeps it."""
+    rows = {"cluster": finding.cluster, "compliance_point": finding.compliance_point}
+    return {key: dict(row.name_translations) for key, row in rows.items() if row.name_translations}
 
 
 # --- uploads ---------------------------------------------------------------------------------

@@ -295,4 +295,6 @@ def training_annex(factory_id: int) -> list[dict]:
         .where(Enrolment.factory_id == factory_id).order_by(TrainingSession.starts_on, Enrolment.id))
     return [{"course": e.session.course.name, "date": e.session.starts_on.isoformat(),
              "days": e.session.course.days, "location": e.session.location, "status": e.status.value,
-             "participants": e.participants} for e in enrolments]
+             "participants": e.participants,
+             "translations": {"course": dict(e.session.course.name_translations)}
+             if e.session.course.name_translations else {}} for e in enrolments]

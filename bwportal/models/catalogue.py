@@ -1,8 +1,10 @@
 """Catalogues as data (DOMAIN.md): clusters, compliance points, root causes, "raised by".
 
-Seeded rows carry English names that are also gettext messages, so the Babel catalogues
-translate them; ``name_translations`` holds a programme admin's own wording per locale,
-which wins over the catalogue.
+Each programme has its own catalogue (compliance points follow their cluster), copied from
+bwportal/seeds/catalogue.py when the programme is created (domain.catalogues). Seeded rows
+carry English names that are also gettext messages, so the Babel catalogues translate them;
+``name_translations`` holds a programme admin's own wording per locale, which wins over the
+catalogue.
 """
 
 from flask_babel import get_locale, gettext
@@ -28,9 +30,11 @@ class TranslatedName:
 
 class Cluster(TranslatedName, db.Model):
     __tablename__ = "cluster"
+    __table_args__ = (UniqueConstraint("programme_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
     name_translations: Mapped[dict] = mapped_column(JSON, default=dict)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
@@ -60,9 +64,11 @@ class CompliancePoint(TranslatedName, db.Model):
 
 class RootCause(TranslatedName, db.Model):
     __tablename__ = "root_cause"
+    __table_args__ = (UniqueConstraint("programme_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
     name_translations: Mapped[dict] = mapped_column(JSON, default=dict)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
@@ -72,9 +78,11 @@ class RaisedBy(TranslatedName, db.Model):
     """Who put forward an additional (advisory) IP item."""
 
     __tablename__ = "raised_by"
+    __table_args__ = (UniqueConstraint("programme_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
     name_translations: Mapped[dict] = mapped_column(JSON, default=dict)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)

@@ -214,5 +214,5 @@ def test_training_annex_is_plain_data(world):
     f.make_enrolment(world.mekong, session, S.REGISTERED)
     annex = ops.training_annex(world.angkor.id)
     assert annex == [{"course": "Fire Safety and First Aid", "date": "2026-03-02", "days": 1,
-                      "location": "Factory hall", "status": "completed", "participants": 25}]
+                      "location": "Factory hall", "status": "completed", "participants": 25, "translations": {}}]
     json.dumps(annex)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bwportal.extensions import db
-from bwportal.models import Cycle, Finding, Role
+from bwportal.models import Cycle, Finding, Programme, Role
 from tests import factories as f
 
 HX = {"HX-Request": "true"}
@@ -40,8 +40,13 @@ def cycle_data(number="1", assessment=TODAY - timedelta(days=30), release="", le
             "lead_assessor_id": str(lead)}
 
 
+def kh_point(name):
+    """A compliance point of Cambodia's catalogue (the world's angkor and mekong)."""
+    return f.catalogue_point(name, db.session.scalar(select(Programme).filter_by(name="Cambodia")))
+
+
 def finding_data(point_name="Overtime Wages", text="Overtime paid at the normal rate", public=True, cluster=None):
-    point = f.catalogue_point(point_name)
+    point = kh_point(point_name)
     data = {"cluster_id": str(cluster if cluster is not None else point.cluster_id),
             "compliance_point_id": str(point.id), "text": text}
     if public:
@@ -270,7 +275,7 @@ def test_finding_added_without_javascript(login, world):
     response = client.post(cycle_url(cycle) + "/findings", data=finding_data(text="No overtime premium"))
     assert response.status_code == 302 and response.location.endswith(cycle_url(cycle) + "#findings")
     [finding] = findings_of(cycle)
-    point = f.catalogue_point("Overtime Wages")
+    point = kh_point("Overtime Wages")
     assert (finding.cluster_id, finding.compliance_point_id, finding.text, finding.publicly_reported,
             finding.factory_id) == (point.cluster_id, point.id, "No overtime premium", True, world.angkor.id)
     page = client.get(response.location).get_data(as_text=True)
@@ -289,7 +294,7 @@ def test_finding_added_with_htmx_answers_the_table_and_form(login, world):
     assert "Finding added." in html and "Night premium missing" in html and "<table" in html
     assert findings_of(cycle)[0].publicly_reported is False
     # The fresh form keeps the cluster for the next finding, and nothing else.
-    cluster_id = f.catalogue_point("Premium Pay").cluster_id
+    cluster_id = kh_point("Premium Pay").cluster_id
     assert f'selected value="{cluster_id}"' in html
     assert "Night premium missing</textarea>" not in html
 
@@ -312,7 +317,7 @@ def test_bad_findings_are_refused_with_the_input_kept(login, world, headers, cha
     db.session.commit()
     data = {**finding_data(text="Typed text that must survive"), **change}
     if data["compliance_point_id"] == "Gender":  # a point of another cluster than the chosen one
-        data["compliance_point_id"] = str(f.catalogue_point("Gender").id)
+        data["compliance_point_id"] = str(kh_point("Gender").id)
     response = login(world.assessor).post(cycle_url(cycle) + "/findings", data=data, headers=headers)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -533,8 +538,8 @@ def test_a_payload_for_another_cycle_is_refused(login, world, report):
 def test_a_validly_signed_but_bad_row_is_checked_again(app, login, world, report):
     from itsdangerous import URLSafeSerializer
 
-    gender = f.catalogue_point("Gender")
-    compensation = f.catalogue_point("Overtime Wages").cluster_id
+    gender = kh_point("Gender")
+    compensation = kh_point("Overtime Wages").cluster_id
     payload = URLSafeSerializer(app.secret_key, salt="findings-import").dumps(
         {"cycle": report.id, "existing": 0, "rows": [[2, compensation, gender.id, "x", True]]})
     response = login(world.assessor).post(cycle_url(report) + "/import/confirm", data={"payload": payload})
@@ -585,17 +590,13 @@ def test_the_template_is_a_csv_the_import_accepts(login, world, report):
 
 
 @pytest.fixture
-def french_labels(app_ctx):
-    """The admin's French names for Compensation / Premium Pay; put back afterwards (shared tables)."""
-    point = f.catalogue_point("Premium Pay")
-    saved = (dict(point.cluster.name_translations or {}), dict(point.name_translations or {}))
-    point.cluster.name_translations = {**saved[0], "fr": "Rémunération"}
-    point.name_translations = {**saved[1], "fr": "Primes et indemnités"}
+def french_labels(world):
+    """The Cambodian admin's French names for Compensation / Premium Pay."""
+    point = f.catalogue_point("Premium Pay", world.kh)
+    point.cluster.name_translations = {"fr": "Rémunération"}
+    point.name_translations = {"fr": "Primes et indemnités"}
     db.session.commit()
-    yield point
-    point = f.catalogue_point("Premium Pay")
-    point.cluster.name_translations, point.name_translations = saved
-    db.session.commit()
+    return point
 
 
 def test_names_in_the_users_language_are_matched(login, world, report, french_labels):

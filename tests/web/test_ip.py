@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bwportal.domain import ip_operations as ops
 from bwportal.extensions import db
-from bwportal.models import EventKind, IPEvent, IPItem, IPStatus, Origin, RaisedBy, RootCause
+from bwportal.models import EventKind, Factory, IPEvent, IPItem, IPStatus, Origin, RaisedBy, RootCause
 from tests import factories as f
 
 HX = {"HX-Request": "true"}
@@ -21,8 +21,8 @@ def plan(world):
     visit = f.make_visit(cycle, date.today() - timedelta(days=30), ea=world.ea)
     public = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime paid at normal rate"), world.ea)
     private = ops.item_from_finding(f.make_finding(cycle, "Regular Hours", "Hours records incomplete"), world.ea)
-    raised = db.session.scalar(select(RaisedBy).filter_by(name="Self-diagnosis"))
-    point = f.catalogue_point("Welfare Facilities")
+    raised = f.catalogue_row(RaisedBy, "Self-diagnosis", world.kh)
+    point = f.catalogue_point("Welfare Facilities", world.kh)
     advisory = ops.create_item(world.angkor, world.factory_user, cycle, Origin.ADVISORY, {
         "area_of_improvement": "Not enough drinking water points", "cluster_id": point.cluster_id,
         "compliance_point_id": point.id, "lead_person": "Sok Dara"}, visit=visit, raised_by_id=raised.id)
@@ -30,12 +30,14 @@ def plan(world):
     return {"cycle": cycle, "visit": visit, "public": public, "private": private, "advisory": advisory}
 
 
-def root_cause_id():
-    return db.session.scalar(select(RootCause.id).filter_by(name="Lack of training or skills"))
+def root_cause_id(factory_id):
+    """A root cause of the factory's programme."""
+    return db.session.scalar(select(RootCause.id).join(Factory, Factory.programme_id == RootCause.programme_id)
+                             .where(Factory.id == factory_id, RootCause.name == "Lack of training or skills"))
 
 
 def factory_form(item, **overrides):
-    data = {"root_cause_id": str(root_cause_id()), "root_cause_description": "Supervisors unaware",
+    data = {"root_cause_id": str(root_cause_id(item.factory_id)), "root_cause_description": "Supervisors unaware",
             "actions_needed": "Train payroll staff", "lead_person": "Chea Mony", "additional_persons": "HR team",
             "target_date": (date.today() + timedelta(days=30)).isoformat(), "status": "in_progress",
             "progress": "Training planned", "version": str(item.version)}
@@ -224,7 +226,7 @@ def test_bad_date_and_foreign_catalogue_ids_are_refused_with_messages(login, wor
     client = login(world.factory_user)
     bad_date = client.post(url(world, item, "/edit"), data=factory_form(item, target_date="31/02/2026"))
     assert bad_date.status_code == 422 and "Please enter a date, such as 2026-03-31." in bad_date.get_data(as_text=True)
-    wrong_point = f.catalogue_point("Child Labourers")  # not in the item's cluster
+    wrong_point = f.catalogue_point("Child Labourers", world.kh)  # not in the item's cluster
     response = client.post(url(world, item, "/edit"), data=factory_form(item, compliance_point_id=str(wrong_point.id)))
     assert response.status_code == 422
     assert "Please choose a compliance point of the chosen cluster." in response.get_data(as_text=True)
@@ -251,9 +253,10 @@ def test_factory_adds_an_advisory_item_on_a_visit_date(login, world, plan):
     client = login(world.factory_user)
     page = client.get(url(world, suffix="/new")).get_data(as_text=True)
     assert "Cycle 1" in page
-    point = f.catalogue_point("Emergency Preparedness")
-    raised = db.session.scalar(select(RaisedBy.id).filter_by(name="Management"))
-    data = factory_form(IPItem(origin=Origin.ADVISORY, version=1, area_of_improvement="Blocked fire exit",
+    point = f.catalogue_point("Emergency Preparedness", world.kh)
+    raised = f.catalogue_row(RaisedBy, "Management", world.kh).id
+    data = factory_form(IPItem(factory_id=world.angkor.id, origin=Origin.ADVISORY, version=1,
+                               area_of_improvement="Blocked fire exit",
                                cluster_id=point.cluster_id, compliance_point_id=point.id),
                         cycle_id=str(plan["cycle"].id), advisory_visit_id=str(plan["visit"].id),
                         raised_by_id=str(raised))

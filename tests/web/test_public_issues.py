@@ -549,7 +549,7 @@ def test_public_annex_is_plain_data(app, world, plan):
     assert pi.public_annex(plan["cycle"].id) == [{
         "cluster": "Compensation", "compliance_point": "Overtime Wages",
         "finding": "Overtime paid at the normal rate", "response": "Paid", "verified": True,
-        "files": ["proof.png"],
+        "files": ["proof.png"], "translations": {},
     }]
 
 

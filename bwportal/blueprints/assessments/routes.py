@@ -117,9 +117,9 @@ def _cycle_order_ok(factory, form) -> bool:
 # --- one cycle: its assessment report ----------------------------------------------------
 
 
-def _finding_form(blank=False) -> FindingForm:
+def _finding_form(factory, blank=False) -> FindingForm:
     form = FindingForm(formdata=None) if blank else FindingForm()
-    form.set_catalogue(ops.active_catalogue())
+    form.set_catalogue(ops.active_catalogue(factory.programme_id))
     return form
 
 
@@ -129,7 +129,7 @@ def _release_form(cycle) -> ReleaseDateForm:
 
 def _page(factory, cycle, finding_form=None, release_form=None, status=200):
     if can(current_user, "assessments.edit"):
-        finding_form = finding_form or _finding_form(blank=True)
+        finding_form = finding_form or _finding_form(factory, blank=True)
         release_form = release_form or _release_form(cycle)
     return render_template(
         "assessments/cycle.html", factory=factory, cycle=cycle, findings=ops.findings_of(cycle),
@@ -148,7 +148,7 @@ def cycle(factory_id: int, cycle_id: int):
 @login_required
 def add_finding(factory_id: int, cycle_id: int):
     factory, cycle = _load_cycle(factory_id, cycle_id, "assessments.edit")
-    form = _finding_form()
+    form = _finding_form(factory)
     if not form.validate_on_submit():
         if htmx:
             return render_template("assessments/_findings.html", factory=factory, cycle=cycle,
@@ -160,7 +160,7 @@ def add_finding(factory_id: int, cycle_id: int):
     if not htmx:
         flash(message, "success")
         return redirect(url_for("assessments.cycle", factory_id=factory.id, cycle_id=cycle.id) + "#findings")
-    fresh = _finding_form(blank=True)
+    fresh = _finding_form(factory, blank=True)
     fresh.cluster_id.data = form.cluster_id.data  # the next finding is often in the same cluster
     return render_template("assessments/_findings.html", factory=factory, cycle=cycle,
                            findings=ops.findings_of(cycle), finding_form=fresh, saved=message)
@@ -211,7 +211,7 @@ def import_findings(factory_id: int, cycle_id: int):
         return _import_page(factory, cycle, 422, form=form)
     upload = form.file.data
     data = upload.stream.read(imports.MAX_BYTES + 1)
-    result = imports.parse_findings(data, upload.filename or "", imports.load_catalogue())
+    result = imports.parse_findings(data, upload.filename or "", imports.load_catalogue(factory.programme_id))
     if not result.ok:
         return _import_page(factory, cycle, 422, form=form, result=result, filename=upload.filename)
     existing = ops.finding_count(cycle)
@@ -235,7 +235,7 @@ def confirm_import(factory_id: int, cycle_id: int):
         data = _serializer().loads(form.payload.data or "")
         if not isinstance(data, dict) or data.get("cycle") != cycle.id:
             raise imports.BadPayload()
-        result = imports.rows_from_payload(data.get("rows"), imports.load_catalogue())
+        result = imports.rows_from_payload(data.get("rows"), imports.load_catalogue(factory.programme_id))
     except (BadSignature, imports.BadPayload):
         return _import_page(factory, cycle, 400, problem=_(
             "The findings sent back could not be verified, so nothing was saved. Please upload the file again."
@@ -262,8 +262,8 @@ def confirm_import(factory_id: int, cycle_id: int):
 @login_required
 def import_template(factory_id: int):
     """A CSV with the header row and one example row, to fill in with a spreadsheet program."""
-    load_factory(factory_id, "assessments.edit")
-    example = ops.example_point()
+    factory = load_factory(factory_id, "assessments.edit")
+    example = ops.example_point(factory.programme_id)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(imports.COLUMNS)  # the column names are English in every language

@@ -1,29 +1,44 @@
-"""Catalogues as data (DOMAIN.md), kept by programme admins: clusters, compliance points
-(publicly reported, worker interviews), root causes and "raised by" sources, with their
-wording in each language. Items keep pointing at the same rows, so renaming a row renames
-it everywhere; retiring one (not in use) hides it from new choices only."""
+"""Catalogues as data (DOMAIN.md), kept by a programme admin for their own programme:
+clusters, compliance points (publicly reported, worker interviews), root causes, "raised by"
+sources and training courses, with their wording in each language; and the programme's
+wording of the progress reports' questions.
 
-from babel import Locale
+Items keep pointing at the same rows, so renaming a row renames it on live pages; submitted
+reports keep the names they were submitted with (report snapshots). Retiring a row (not in
+use) hides it from new choices only. Another programme's entries answer 404."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...config import LOCALES
+from ...domain import catalogues, report_spec
 from ...domain.policy import can
 from ...extensions import db
-from ...models import Cluster, CompliancePoint, RaisedBy, RootCause
-from .forms import CatalogueEntryForm, translation_field_name
+from ...i18n import language_choices
+from ...models import Cluster, CompliancePoint, RaisedBy, ReportKind, RootCause, TrainingCourse
+from .forms import (
+    CatalogueEntryForm,
+    hidden_field_name,
+    question_form,
+    translation_field_name,
+    wording_field_name,
+)
 
 bp = Blueprint("catalogue", __name__, url_prefix="/admin/catalogue")
 
-KINDS = {"clusters": Cluster, "points": CompliancePoint, "root-causes": RootCause, "raised-by": RaisedBy}
+KINDS = {"clusters": Cluster, "points": CompliancePoint, "root-causes": RootCause, "raised-by": RaisedBy,
+         "courses": TrainingCourse}
+REPORT_KINDS = {kind.value: kind for kind in ReportKind}
 
 
-def _require_admin():
+def _programme():
+    """The programme the current admin keeps; anyone else gets 403."""
     if not can(current_user, "catalogue.edit"):
         abort(403)
+    return current_user.programme
 
 
 def _model(kind: str):
@@ -33,63 +48,69 @@ def _model(kind: str):
 
 
 def _locales():
-    return [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in LOCALES if code != "en"]
+    return [(code, name) for code, name in language_choices() if code != "en"]
 
 
 @bp.get("")
 @login_required
 def index():
-    _require_admin()
-    clusters = list(db.session.scalars(select(Cluster).order_by(Cluster.position)))
-    points = list(db.session.scalars(select(CompliancePoint).order_by(CompliancePoint.position)))
+    programme = _programme()
     by_cluster: dict[int, list] = {}
-    for point in points:
+    for point in catalogues.points_of(programme.id, active_only=False):
         by_cluster.setdefault(point.cluster_id, []).append(point)
     return render_template(
-        "catalogue/index.html", clusters=clusters, points=by_cluster,
-        root_causes=list(db.session.scalars(select(RootCause).order_by(RootCause.position))),
-        raised_by=list(db.session.scalars(select(RaisedBy).order_by(RaisedBy.position))),
+        "catalogue/index.html", programme=programme, points=by_cluster,
+        clusters=catalogues.clusters_of(programme.id, active_only=False),
+        root_causes=catalogues.root_causes_of(programme.id, active_only=False),
+        raised_by=catalogues.raised_by_of(programme.id, active_only=False),
+        courses=catalogues.courses_of(programme.id),
     )
 
 
-@bp.route("/<kind>/new", methods=["GET", "POST"], defaults={"entry_id": None})
+@bp.route("/<kind>/new", methods=["GET", "POST"])
+@login_required
+def new(kind: str):
+    return _edit(kind, None)
+
+
 @bp.route("/<kind>/<int:entry_id>", methods=["GET", "POST"])
 @login_required
-def edit(kind: str, entry_id: int | None):
-    _require_admin()
+def edit(kind: str, entry_id: int):
+    return _edit(kind, entry_id)
+
+
+def _edit(kind: str, entry_id: int | None):
+    programme = _programme()
     model = _model(kind)
-    entry = db.session.get(model, entry_id) if entry_id else None
-    if entry_id and entry is None:
-        abort(404)
+    entry = catalogues.entry_of(model, entry_id, programme.id) if entry_id is not None else None
+    if entry_id is not None and entry is None:
+        abort(404)  # unknown, or another programme's
     form = CatalogueEntryForm(obj=entry)
     if model is CompliancePoint:
-        clusters = db.session.scalars(select(Cluster).order_by(Cluster.position))
-        form.cluster_id.choices = [(c.id, c.label) for c in clusters]
+        form.cluster_id.choices = [(c.id, c.label) for c in catalogues.clusters_of(programme.id, active_only=False)]
     else:
         del form.cluster_id
         del form.publicly_reported
         del form.needs_worker_interviews
+    if model is not TrainingCourse:
+        del form.days
+    elif not form.is_submitted() and entry is None:
+        form.days.data = 1
     if not form.is_submitted() and entry is not None:
         for code, _name in _locales():
             form[translation_field_name(code)].data = (entry.name_translations or {}).get(code, "")
     status = 200
     if form.validate_on_submit():
-        if entry is None:
-            entry = model(name_translations={}, position=_next_position(model))
-            db.session.add(entry)
-        entry.name = form.name.data.strip()
-        entry.active = form.active.data
-        entry.name_translations = {
-            code: form[translation_field_name(code)].data.strip()
-            for code, _name in _locales() if (form[translation_field_name(code)].data or "").strip()
-        }
-        if model is CompliancePoint:
-            entry.cluster_id = form.cluster_id.data
-            entry.publicly_reported = form.publicly_reported.data
-            entry.needs_worker_interviews = form.needs_worker_interviews.data
+        data = {k: form[k].data for k in catalogues.FIELDS[model] if k in form}
+        data["name_translations"] = {code: form[translation_field_name(code)].data or "" for code, _n in _locales()}
         try:
+            catalogues.save_entry(current_user, programme, model, entry, data)
             db.session.commit()
-        except IntegrityError:
+        except catalogues.CatalogueError as refused:
+            db.session.rollback()
+            form[refused.field].errors.append(str(refused.message))
+            status = 422
+        except IntegrityError:  # saved by someone else at the same moment
             db.session.rollback()
             form.name.errors.append(_("This name is already in the catalogue."))
             status = 422
@@ -102,5 +123,72 @@ def edit(kind: str, entry_id: int | None):
                            field_name=translation_field_name), status
 
 
-def _next_position(model) -> int:
-    return (db.session.scalar(select(db.func.max(model.position))) or 0) + 1
+# --- the report questions ---------------------------------------------------------------
+
+@bp.get("/questions")
+@login_required
+def questions():
+    programme = _programme()
+    overrides = programme.question_overrides or {}
+    kinds = []
+    for kind in ReportKind:
+        rows = []
+        for section in report_spec.SECTIONS[kind]:
+            paths = [report_spec.question_path(kind, section, q) for q in section.questions]
+            rows.append((section,
+                         sum(1 for p in paths if (overrides.get(p) or {}).get("hidden")),
+                         sum(1 for p in paths if (overrides.get(p) or {}).get("label"))))
+        kinds.append((kind, rows))
+    return render_template("catalogue/questions.html", programme=programme, kinds=kinds)
+
+
+@bp.route("/questions/<kind>/<section_key>", methods=["GET", "POST"])
+@login_required
+def question_section(kind: str, section_key: str):
+    programme = _programme()
+    report_kind = REPORT_KINDS.get(kind)
+    if report_kind is None:
+        abort(404)
+    section = next((s for s in report_spec.SECTIONS[report_kind] if s.key == section_key), None)
+    if section is None:
+        abort(404)
+    saved = catalogues.question_wording(programme, report_kind, section)
+    initial = {}
+    for key, entry in saved.items():
+        initial[hidden_field_name(key)] = entry["hidden"]
+        for code in LOCALES:
+            initial[wording_field_name(key, code)] = entry["label"].get(code, "")
+    form = question_form(section, initial)
+    status = 200
+    if form.validate_on_submit():
+        wording = {q.key: {"hidden": bool(form[hidden_field_name(q.key)].data),
+                           "label": {code: form[wording_field_name(q.key, code)].data or "" for code in LOCALES}}
+                   for q in section.questions}
+        try:
+            changed = catalogues.save_question_wording(current_user, programme, report_kind, section, wording)
+            db.session.commit()
+        except catalogues.QuestionError as refused:
+            db.session.rollback()
+            for name, message in refused.errors.items():
+                if name in form:
+                    form[name].errors.append(str(message))
+            status = 422
+        else:
+            flash(_("Report questions saved.") if changed else _("Nothing has changed."), "success")
+            return redirect(url_for("catalogue.question_section", kind=kind, section_key=section.key))
+    elif form.is_submitted():
+        status = 422
+    return render_template("catalogue/question_section.html", programme=programme, kind=report_kind,
+                           section=section, form=form, languages=language_choices(),
+                           portal_wording=_portal_wording(section, programme),
+                           hidden_name=hidden_field_name, wording_name=wording_field_name), status
+
+
+def _portal_wording(section, programme) -> dict:
+    """{(question key, locale): the portal's own wording}, shown where the programme has none."""
+    wording = {}
+    for code in LOCALES:
+        with force_locale(code):
+            for q in section.questions:
+                wording[(q.key, code)] = report_spec.text(q.label, programme)
+    return wording

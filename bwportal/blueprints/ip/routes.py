@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from ...domain import catalogues
 from ...domain import ip_operations as ops
 from ...domain.assessments import cycles_of
 from ...domain.ip_import import apply_import, latest_cycle, plan_import
@@ -25,15 +26,11 @@ from ...domain.tenancy import visible_factory_ids
 from ...extensions import db, htmx
 from ...models import (
     AdvisoryVisit,
-    Cluster,
-    CompliancePoint,
     EventKind,
     IPEvent,
     IPItem,
     IPStatus,
     Origin,
-    RaisedBy,
-    RootCause,
 )
 from ..scoping import load_factory, load_owned
 from . import export
@@ -59,14 +56,13 @@ def _item(factory, item_id: int) -> IPItem:
 _today = factory_today
 
 
-def _catalogues() -> dict:
+def _catalogues(factory) -> dict:
+    """The choices of the factory's programme's catalogue: another programme's are refused."""
+    programme_id = factory.programme_id
     return {
-        "clusters": list(db.session.scalars(select(Cluster).where(Cluster.active).order_by(Cluster.position))),
-        "points": list(db.session.scalars(
-            select(CompliancePoint).join(Cluster).where(CompliancePoint.active)
-            .order_by(Cluster.position, CompliancePoint.position))),
-        "root_causes": list(db.session.scalars(
-            select(RootCause).where(RootCause.active).order_by(RootCause.position))),
+        "clusters": catalogues.clusters_of(programme_id),
+        "points": catalogues.points_of(programme_id),
+        "root_causes": catalogues.root_causes_of(programme_id),
     }
 
 
@@ -108,7 +104,7 @@ def index(factory_id: int):
     items = ip_items(factory.id, filters, today)
     return render_template(
         "ip/index.html", factory=factory, items=items, filters=filters, counts=status_counts(factory.id, today),
-        clusters=_catalogues()["clusters"], statuses=list(IPStatus), origins=list(Origin),
+        clusters=catalogues.clusters_of(factory.programme_id), statuses=list(IPStatus), origins=list(Origin),
         **_card_context(factory, items),
     )
 
@@ -157,7 +153,7 @@ def edit(factory_id: int, item_id: int):
     factory = load_factory(factory_id, "ip.edit")
     item = _item(factory, item_id)
     formdata = request.form if request.method == "POST" else None
-    form = build_item_form(current_user, item.origin, _catalogues(), item=item, formdata=formdata)
+    form = build_item_form(current_user, item.origin, _catalogues(factory), item=item, formdata=formdata)
     if request.method == "POST" and set(request.form) & set(IP_FIELD_OWNERS) - set(form._fields):
         abort(403)  # a field this role does not own (IP-2): refused, never silently dropped
     conflict, status = None, 200
@@ -212,13 +208,13 @@ def _int(value) -> int:
 def new(factory_id: int):
     factory = load_factory(factory_id, "ip.create")
     cycles = cycles_of(factory.id)
-    catalogues = _catalogues()
+    choices = _catalogues(factory)
     formdata = request.form if request.method == "POST" else None
-    form = build_item_form(current_user, Origin.ADVISORY, catalogues, formdata=formdata, new_advisory=True)
+    form = build_item_form(current_user, Origin.ADVISORY, choices, formdata=formdata, new_advisory=True)
     origin_form = NewAdvisoryItemForm(formdata=formdata)
     visits = list(db.session.scalars(
         select(AdvisoryVisit).where(AdvisoryVisit.factory_id == factory.id).order_by(AdvisoryVisit.visit_date.desc())))
-    raised_by = list(db.session.scalars(select(RaisedBy).where(RaisedBy.active).order_by(RaisedBy.position)))
+    raised_by = catalogues.raised_by_of(factory.programme_id)
     origin_form.cycle_id.choices = [(c.id, _("Cycle %(number)s", number=c.number)) for c in cycles]
     origin_form.advisory_visit_id.choices = [("", _("Choose…"))] + [
         (v.id, _("Cycle %(number)s: %(date)s", number=v.cycle.number, date=_date(v.visit_date))) for v in visits]

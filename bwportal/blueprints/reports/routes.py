@@ -35,6 +35,14 @@ def spec_text(msgid: str, programme, path: str | None = None) -> str:
 
 
 @bp.app_template_global()
+def frozen_label(entry: dict, key: str) -> str:
+    """A catalogue name kept in a report's snapshot, in the reader's language, as it was then."""
+    from ...domain.report_snapshot import label
+
+    return label(entry, key, str(get_locale()))
+
+
+@bp.app_template_global()
 def status_label(value: str) -> str:
     """An IP status kept in a snapshot as its value, in the reader's language."""
     return str(IPStatus(value).label)
@@ -121,6 +129,8 @@ def document_context(report) -> dict:
     from ...domain import report_snapshot
 
     snap = report.snapshot
+    # Submitted: the committee name and question wording it was submitted with; a draft: today's.
+    programme = report_snapshot.wording_of(report)
     if snap is None:
         snap = {
             "enterprise": report_snapshot.enterprise(report.factory),
@@ -129,7 +139,7 @@ def document_context(report) -> dict:
             "annexes": report_snapshot.annexes(report.factory, report.cycle),
             "live": True,
         }
-    return {"snap": snap, "sections": sections_for(report.kind, report.factory.programme),
+    return {"snap": snap, "programme": programme, "sections": sections_for(report.kind, programme),
             "transitions": wf.transitions_of(report), "actions": wf.allowed_actions(report, current_user),
             "due": due_for(report), "send_back_form": SendBackForm(), "section_url": section_url,
             "choices": report_spec.IP_VALIDATION_CHOICES}

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...domain import report_workflow as wf
-from ...domain.report_snapshot import ip_annex
+from ...domain.report_snapshot import ip_annex, wording_of
 from ...domain.report_spec import IP_VALIDATION_CHOICES, parse_answers, sections_for
 from ...extensions import db, htmx
 from ...models import IPItem, ReportComment, ReportKind
@@ -48,7 +48,7 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
     factory, report = load_report(factory_id, report_id)
     if report.kind is not kind:
         abort(404)
-    sections = sections_for(kind, factory.programme)
+    sections = sections_for(kind, wording_of(report))  # as submitted, once it is
     section = next((s for s in sections if s.key == key), None)
     if section is None:
         abort(404)  # hidden by the programme
@@ -89,7 +89,7 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
 def _render(factory, report, sections, section, *, answers=None, errors=None, conflict=None, saved=False):
     stored = _stored(report, section.key)
     context = dict(
-        factory=factory, report=report, section=section, sections=sections,
+        factory=factory, report=report, section=section, sections=sections, programme=wording_of(report),
         answers=answers if answers is not None else (stored.answers if stored else {}), errors=errors or {},
         stored=stored, conflict=conflict, saved=saved, choices=IP_VALIDATION_CHOICES,
         ip_items=_ip_items(report) if report.kind is ReportKind.PR2 else [],
