@@ -1,7 +1,7 @@
 """Languages: which locale a request uses, and the helpers templates need."""
 
 from babel import Locale
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -14,6 +14,9 @@ def select_locale() -> str:
         return current_user.locale
     if session.get("locale") in supported:
         return session["locale"]
+    # A page may suggest a language for visitors who have not chosen (an invitation's).
+    if g.get("page_locale") in supported:
+        return g.page_locale
     # TEN-2: a signed-in user who never chose gets the programme's language.
     if current_user.is_authenticated and current_user.home_programme is not None:
         if current_user.home_programme.default_locale in supported:

@@ -61,6 +61,8 @@ MENU = (
                 "enterprise.edit",
                 fallback=Item(N_("Enterprise Data"), "enterprise.view", "enterprise.view"),
             ),
+            Item(N_("People"), "people.index", "people.manage"),
+            Item(N_("Buyers"), "subscriptions.index", "subscription.decide"),
         ),
         factory_msgid=N_("My Organization"),
     ),
@@ -70,9 +72,10 @@ MENU = (
 # Pages that are not about one factory, after "Home".
 GLOBAL_MENU = (
     Item(N_("Dashboard"), "buyers.dashboard", "buyer.dashboard"),
+    Item(N_("Subscriptions"), "buyers.factories", "subscription.request"),
     Item(N_("Inbox"), "reports.inbox", "report.review"),
     Item(N_("Verification queue"), "ip.queue", "ip.verify"),
-    Item(N_("Catalogues"), "catalogue.index", "catalogue.edit"),
+    Item(N_("Administration"), "admin.settings", "admin.manage"),
 )
 
 

@@ -8,7 +8,9 @@ AREAS = (
     # Progress reports, and one small blueprint per PR1 area plus PR2 over the shared editor.
     "reports", "overview", "social_dialogue", "systems", "learning", "feedback", "pr2",
     # Annexes and publicity.
-    "training", "committee", "public_issues", "transparency", "buyers",
+    "training", "committee", "public_issues", "transparency", "buyers", "subscriptions",
+    # Running a programme.
+    "admin", "people",
 )
 
 

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models import Cycle, Factory, IPItem, IPStatus, ProgressReport, ReportKind, ReportStatus
 from .ip_status import today_in
 from .report_workflow import Due, pr1_due
+from .subscriptions import buyer_covered_cycle_ids
 from .tenancy import visible_factories
 
 
@@ -34,8 +35,10 @@ def buyer_rows(user, today_utc: date | None = None) -> list[FactoryRow]:
     for cycle in db.session.scalars(select(Cycle).join(
             latest, (Cycle.factory_id == latest.c.factory_id) & (Cycle.number == latest.c.number))):
         rows[cycle.factory_id].cycle = cycle
+    covered = buyer_covered_cycle_ids(user, ids)  # only the cycles the subscriptions cover
     finals = db.session.scalars(select(ProgressReport).where(
-        ProgressReport.factory_id.in_(ids), ProgressReport.status == ReportStatus.APPROVED)
+        ProgressReport.factory_id.in_(ids), ProgressReport.status == ReportStatus.APPROVED,
+        ProgressReport.cycle_id.in_(covered))
         .order_by(ProgressReport.approved_at))
     for report in finals:  # later ones overwrite earlier ones
         row = rows[report.factory_id]

@@ -18,6 +18,7 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
         "training.view", "training.request",
         "committee.view", "committee.propose", "committee.log_meeting",
         "public.view", "public.respond",
+        "subscription.decide",
     }),
     Role.EA: frozenset({
         "enterprise.view",
@@ -35,20 +36,26 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
         "report.view", "training.view", "committee.view", "public.view",
     }),
     Role.BUYER: frozenset({"enterprise.view", "ip.view", "ip.export", "report.view", "public.view",
-                           "buyer.dashboard"}),
+                           "buyer.dashboard", "subscription.request"}),
     Role.ADMIN: frozenset({
         "enterprise.view", "enterprise.edit",
         "ip.view", "ip.export",
         "assessments.view", "assessments.edit", "visits.view",
-        "catalogue.edit", "report.view",
+        "catalogue.edit", "report.view", "admin.manage", "subscription.revoke",
         "training.view", "committee.view", "public.view",
     }),
 }
 
 
+# What a factory user marked as the factory's account manager may do besides.
+ACCOUNT_MANAGER_ACTIONS = frozenset({"people.manage"})
+
+
 def can(user, action: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
+    if action in ACCOUNT_MANAGER_ACTIONS and user.role is Role.FACTORY and user.is_account_manager:
+        return True
     return action in ROLE_ACTIONS.get(user.role, frozenset())
 
 

@@ -27,7 +27,7 @@ from ..models import (
     ReportTransition,
     Role,
 )
-from . import report_snapshot
+from . import report_snapshot, subscriptions
 from .report_spec import missing_required
 
 D, S, A = ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.APPROVED
@@ -210,18 +210,20 @@ def _committed_status(session, report: ProgressReport) -> ReportStatus:
 # --- who reads what ------------------------------------------------------------------------------
 
 def visible_to(user, report: ProgressReport) -> bool:
-    """Buyers read final reports only (PR-9); the factory reads the EA's PR2 once it is final."""
+    """Buyers read final reports only (PR-9), of the cycles their subscription covers; the
+    factory reads the EA's PR2 once it is final."""
+    if user.role is Role.BUYER:
+        return report.status is A and subscriptions.buyer_reads_cycle(user, report.cycle)
     if report.status is A:
         return True
-    if user.role is Role.BUYER:
-        return False
     return not (user.role is Role.FACTORY and report.kind is ReportKind.PR2)
 
 
 def reports_of(factory_id: int, user) -> list[ProgressReport]:
     stmt = select(ProgressReport).where(ProgressReport.factory_id == factory_id)
     if user.role is Role.BUYER:
-        stmt = stmt.where(ProgressReport.status == A)
+        covered = subscriptions.buyer_covered_cycle_ids(user, [factory_id])
+        stmt = stmt.where(ProgressReport.status == A, ProgressReport.cycle_id.in_(covered))
     elif user.role is Role.FACTORY:
         stmt = stmt.where((ProgressReport.kind == ReportKind.PR1) | (ProgressReport.status == A))
     return list(db.session.scalars(stmt.order_by(ProgressReport.created_at.desc(), ProgressReport.id.desc())))

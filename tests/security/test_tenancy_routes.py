@@ -43,6 +43,11 @@ ARGUMENTS = {
     "meeting_id": lambda objects: objects["meeting"].id,
     "finding_id": lambda objects: objects["finding"].id,
     "file_id": lambda objects: objects["file"].id,
+    "subscription_id": lambda objects: objects["subscription"].id,
+    "assignment_id": lambda objects: objects["assignment"].id,
+    "user_id": lambda objects: objects["user"].id,
+    "change": lambda objects: "deactivate",
+    "kind": lambda objects: "lead",
     "fmt": lambda objects: "csv",
     "action": lambda objects: "submit",
 }
@@ -65,9 +70,28 @@ def objects(world):
         wf.save_section(report, "feedback", {"feedback": {"value": f"Secret finding of {factory.name}"}},
                         SimpleNamespace(id=None, role=Role.FACTORY), None)
         made[name] = {"cycle": cycle, "visit": visit, "item": item, "report": report,
+                      "subscription": _subscription(world, factory), **_people_objects(world, factory),
                       **_annex_objects(factory, cycle, item)}
     db.session.commit()
     return made
+
+
+def _subscription(world, factory):
+    """The factory's subscription in the world, or a pending request from a brand it lists."""
+    from bwportal.models import Subscription, SubscriptionStatus
+
+    found = db.session.scalar(db.select(Subscription).filter_by(factory_id=factory.id))
+    return found or f.subscribe(factory.customers[-1], factory, status=SubscriptionStatus.REQUESTED)
+
+
+def _people_objects(world, factory):
+    """A user of the factory and an advisor's assignment to it."""
+    from bwportal.models import EAAssignment
+
+    assignment = db.session.scalar(db.select(EAAssignment).filter_by(factory_id=factory.id))
+    if assignment is None:
+        assignment = f.assign_ea(f.make_user(Role.EA, programme=factory.programme), factory)
+    return {"assignment": assignment, "user": f.make_user(Role.FACTORY, factory=factory, name="Secret finding user")}
 
 
 def _annex_objects(factory, cycle, item):
@@ -137,7 +161,7 @@ def test_foreign_ids_answer_404_without_data(app, client, world, objects, who):
                 # session of the same programme is a valid session here.
                 own = getattr(world, own_name)
                 shared = "session_id" in route.arguments and factory.programme_id == own.programme_id
-                if route.arguments - {"factory_id", "fmt", "action"} and not shared:
+                if route.arguments - {"factory_id", "fmt", "action", "change", "kind"} and not shared:
                     # A visible factory's URL with another factory's object in it: 404, or 403
                     # where the role may not use the route at all; never the object.
                     response = _call(client, route, method, getattr(world, own_name), objects[foreign])

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField
-from wtforms.validators import InputRequired
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import EqualTo, InputRequired
 
 from ...forms.fields import MaxLength
 
@@ -23,3 +23,21 @@ class SignInForm(FlaskForm):
 class LanguageForm(FlaskForm):
     locale = SelectField(_l("Language"), validate_choice=True)
     next = HiddenField()
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[InputRequired(_l("Please enter your name.")), MaxLength(200)],
+                       render_kw={"autocomplete": "name"})
+    locale = SelectField(_l("Your language"), validate_choice=True,
+                         invalid_choice_message=_l("Please choose one of the options in the list."))
+    password = PasswordField(
+        _l("Choose a password"),
+        validators=[InputRequired(_l("Please choose a password.")), MaxLength(1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Type the password again"),
+        validators=[InputRequired(_l("Please type the password again.")),
+                    EqualTo("password", _l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -2,14 +2,15 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ...domain import people
 from ...domain.accounts import authenticate
 from ...extensions import db
 from ...i18n import language_choices
-from .forms import LanguageForm, SignInForm
+from .forms import AcceptInvitationForm, LanguageForm, SignInForm
 
 bp = Blueprint("auth", __name__)
 
@@ -28,7 +29,7 @@ def safe_next(target: str | None, default: str) -> str:
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    form = SignInForm(next=request.args.get("next", ""))
+    form = SignInForm(next=request.args.get("next", ""), email=request.args.get("email", "")[:254])
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
@@ -76,3 +77,42 @@ def choose_language():
     elif form.locale.data not in current_app.config["LOCALES"]:
         flash(_("That language is not available."), "error")
     return redirect(target)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    """Accept an invitation: choose a name, language and password; then sign in."""
+    found = people.find_invitation(token)
+    state = people.invitation_state(found)
+    supported = current_app.config["LOCALES"]
+    if found is not None:
+        # The invitation's language, or the one just chosen in the form, frames the page.
+        chosen = request.form.get("locale")
+        g.page_locale = chosen if chosen in supported else found.locale
+    if state != "valid":
+        return render_template("auth/invitation_invalid.html", state=state), 410 if found else 404
+    if current_user.is_authenticated:
+        logout_user()
+        session.clear()
+    form = AcceptInvitationForm(name=found.name, locale=g.page_locale)
+    form.locale.choices = language_choices()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = people.accept(found, name=form.name.data, password=form.password.data, locale=form.locale.data)
+        except people.PeopleError as error:
+            db.session.rollback()
+            if error.field == "password":
+                form.password.errors.append(error.message)
+            else:
+                return render_template("auth/invitation_invalid.html", state="used"), 410
+            status = 422
+        else:
+            db.session.commit()
+            session["locale"] = user.locale
+            flash(_("Your account is ready. Sign in with your new password."), "success")
+            return redirect(url_for("auth.sign_in", email=user.email))
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/invitation.html", form=form, invitation=found, token=token,
+                           password_min=people.PASSWORD_MIN), status

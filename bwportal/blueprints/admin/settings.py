@@ -1,0 +1,35 @@
+"""Programme settings (TEN-2)."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...domain.factory_admin import AdminError
+from ...domain.programme_settings import update_settings
+from ...extensions import db
+from ...i18n import language_choices
+from .common import bp, require_admin
+from .forms import SettingsForm
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+def settings():
+    programme = require_admin()
+    form = SettingsForm(obj=programme)
+    form.default_locale.choices = language_choices()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            changed = update_settings(current_user, programme, form.data)
+        except AdminError as error:
+            form[error.field].errors.append(error.message)
+            db.session.rollback()
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Programme settings saved.") if changed else _("Nothing has changed."), "success")
+            return redirect(url_for("admin.settings"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("admin/settings.html", form=form, programme=programme), status

@@ -1,0 +1,25 @@
+"""Sending an invitation e-mail, for the admin's and the account manager's pages alike."""
+
+from flask import current_app, flash, url_for
+from flask_babel import gettext as _
+
+from ..mail import MailError, compose, send
+
+
+def invitation_url(token: str) -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("auth.invitation", token=token)
+
+
+def send_invitation(invitation, token: str) -> bool:
+    """E-mail the link in the invitee's language; tell the sender how it went."""
+    inviter = invitation.invited_by.name if invitation.invited_by else invitation.programme.name
+    message = compose("invitation", invitation.email, invitation.locale, invitation=invitation, inviter=inviter,
+                      url=invitation_url(token), days=current_app.config["INVITATION_DAYS"])
+    try:
+        send(message)
+    except MailError:
+        current_app.logger.exception("invitation mail to %s failed", invitation.email)
+        flash(_("The invitation is saved but the e-mail could not be sent. Try “Send again” later."), "error")
+        return False
+    flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+    return True
