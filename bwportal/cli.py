@@ -100,7 +100,7 @@ def programme_invite_admin(programme_name, email, name, locale):
     """Invite a programme's first admin: e-mails a single-use link and prints it."""
     from flask import current_app
 
-    from .blueprints.invitations import invitation_url
+    from .blueprints.onboarding import invitation_url
     from .domain.people import PeopleError, invite_admin_from_console
     from .extensions import db
     from .mail import MailError, compose, send

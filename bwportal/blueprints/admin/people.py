@@ -9,7 +9,7 @@ from ...domain import people
 from ...extensions import db
 from ...i18n import language_choices
 from ...models import BuyerOrganisation, Invitation, Role, User
-from ..invitations import send_invitation
+from ..onboarding import send_invitation, set_user_active
 from .common import admin_factory, bp, paginate, require_admin
 from .forms import InvitationForm, UserForm
 
@@ -63,15 +63,7 @@ def person(user_id: int):
 @login_required
 def person_active(user_id: int, change: str):
     user = _person(user_id)
-    try:
-        people.set_active(current_user, user, change == "reactivate")
-    except people.PeopleError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s can sign in again.", name=user.name) if user.active
-              else _("%(name)s can no longer sign in.", name=user.name), "success")
+    set_user_active(user, change == "reactivate")
     return redirect(url_for("admin.person", user_id=user.id))
 
 

@@ -1,14 +1,13 @@
 """A factory's own users, kept by the factory's account manager: invite and deactivate."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ...domain import people
 from ...extensions import db
 from ...i18n import language_choices
 from ...models import Role, User
-from ..invitations import send_invitation
+from ..onboarding import send_invitation, set_user_active
 from ..scoping import load_factory
 from .forms import FactoryInvitationForm
 
@@ -63,13 +62,5 @@ def set_active(factory_id: int, user_id: int, change: str):
     user = db.session.get(User, user_id)
     if user is None or user.factory_id != factory.id:
         abort(404)
-    try:
-        people.set_active(current_user, user, change == "reactivate")
-    except people.PeopleError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s can sign in again.", name=user.name) if user.active
-              else _("%(name)s can no longer sign in.", name=user.name), "success")
+    set_user_active(user, change == "reactivate")
     return redirect(url_for("people.index", factory_id=factory.id))

@@ -1,8 +1,12 @@
-"""Sending an invitation e-mail, for the admin's and the account manager's pages alike."""
+"""What the admin's and the account manager's people pages share: sending an invitation
+e-mail, and switching an account off or on."""
 
 from flask import current_app, flash, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from ..domain import people
+from ..extensions import db
 from ..mail import MailError, compose, send
 
 
@@ -23,3 +27,16 @@ def send_invitation(invitation, token: str) -> bool:
         return False
     flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
     return True
+
+
+def set_user_active(user, active: bool) -> None:
+    """Deactivate or reactivate ``user`` (the caller checked who may), and say so."""
+    try:
+        people.set_active(current_user, user, active)
+    except people.PeopleError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return
+    db.session.commit()
+    flash(_("%(name)s can sign in again.", name=user.name) if user.active
+          else _("%(name)s can no longer sign in.", name=user.name), "success")
