@@ -76,6 +76,7 @@ GLOBAL_MENU = (
     Item(N_("Inbox"), "reports.inbox", "report.review"),
     Item(N_("Verification queue"), "ip.queue", "ip.verify"),
     Item(N_("Administration"), "admin.settings", "admin.manage"),
+    Item(N_("Notices"), "notices.index", "notices.view"),
 )
 
 

@@ -43,6 +43,15 @@ def _remember_client_address():
     REMOTE_ADDR.set(request.remote_addr or "")
 
 
+def _relay_outbox(response):
+    """Notices and jobs this request committed go to the workers (or run here without Redis)."""
+    from .domain.outbox import take_committed
+    from .jobs.outbox import relay
+
+    relay(take_committed(db.session()))
+    return response
+
+
 def _error_page(status: int, title, message):
     def handler(error):
         return render_template("error.html", status=status, title=title, message=message), status
@@ -56,6 +65,7 @@ def init_app(app) -> None:
     login_manager.login_message_category = "info"
     app.before_request(_remember_client_address)
     app.after_request(_security_headers)
+    app.after_request(_relay_outbox)
     if app.config.get("PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

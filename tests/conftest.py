@@ -42,6 +42,7 @@ def app(tmp_path_factory):
         "WTF_CSRF_ENABLED": False,  # tests/security/test_csrf.py turns it back on
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
         "UPLOAD_DIR": str(instance / "uploads"),
+        "DOCUMENT_DIR": str(instance / "documents"),
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -158,3 +159,23 @@ def mailbox(app):
     box.folder.mkdir(parents=True, exist_ok=True)
     box.clear()
     return box
+
+
+@pytest.fixture
+def jobs(app):
+    """Work the jobs the relay queued: with REDIS_URL (CI) a burst worker on the real queue,
+    as the Procfile's worker would; without it the relay already ran them in-process."""
+    from bwportal.redis_connection import get_redis
+
+    def run():
+        connection = get_redis()
+        if connection is None:
+            return
+        from rq import Queue, SimpleWorker
+
+        SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
+
+    if app.config["REDIS_URL"]:
+        with app.app_context():
+            get_redis().delete("rq:queue:default")  # jobs a previous test left behind
+    return run

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AdvisoryVisit, Cycle, EventKind, Finding, IPEvent, IPItem, IPStatus, Origin, Role
+from . import notices
 from .catalogues import ForeignEntry, check_references
 from .ip_status import CHECKS, completion_blockers, is_overdue
 from .policy import ip_field_writable, ip_status_settable
@@ -191,6 +192,7 @@ def report_remediated(item: IPItem, actor, note: str) -> None:
 def return_to_factory(item: IPItem, actor, comment: str) -> None:
     item.remediation_reported_at = None
     record(item, EventKind.VERIFICATION_RETURNED, actor, body=comment)
+    notices.item_verified(item, actor, completed=False)
 
 
 def complete(item: IPItem, actor, completion_date: date, checks: dict[str, bool],
@@ -209,6 +211,7 @@ def complete(item: IPItem, actor, completion_date: date, checks: dict[str, bool]
     item.review_with_committee = False
     _set_status(item, IPStatus.COMPLETED, actor)
     item.updated_at = _now()
+    notices.item_verified(item, actor, completed=True)
 
 
 def set_needs_worker_interviews(item: IPItem, actor, needed: bool) -> None:

@@ -51,10 +51,16 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
 ACCOUNT_MANAGER_ACTIONS = frozenset({"people.manage"})
 
 
+# What every signed-in role may do.
+EVERYONE_ACTIONS = frozenset({"notices.view"})
+
+
 def can(user, action: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
     if action in ACCOUNT_MANAGER_ACTIONS and user.role is Role.FACTORY and user.is_account_manager:
+        return True
+    if action in EVERYONE_ACTIONS:
         return True
     return action in ROLE_ACTIONS.get(user.role, frozenset())
 

@@ -6,7 +6,7 @@ write to a section of a report that is not a draft (see ``guard_report_writes``)
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, inspect, select
@@ -27,7 +27,8 @@ from ..models import (
     ReportTransition,
     Role,
 )
-from . import report_snapshot, subscriptions
+from . import notices, report_snapshot, subscriptions
+from .deadlines import PR1_DUE_AFTER  # PR-3: due 30 days after the assessment report's release
 from .report_spec import missing_required
 
 D, S, A = ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.APPROVED
@@ -43,8 +44,6 @@ TRANSITIONS: dict[tuple[ReportKind, str], tuple[ReportStatus, ReportStatus, Role
 # Who writes the sections of each kind (PR-7: the EA never edits the factory's words).
 AUTHORS = {ReportKind.PR1: Role.FACTORY, ReportKind.PR2: Role.EA}
 
-# PR-3: PR1 is due 30 days after the assessment report's release.
-PR1_DUE_AFTER = timedelta(days=30)
 
 
 class WorkflowError(Exception):
@@ -89,6 +88,7 @@ def fire(report: ProgressReport, action: str, user, comment: str = "") -> None:
         report.approved_at = now
     db.session.add(ReportTransition(report_id=report.id, factory_id=report.factory_id, action=action,
                                     from_status=src, to_status=dst, actor_id=user.id, comment=comment.strip()))
+    notices.report_moved(report, action, user)  # JOB-2, PR-9: in this same transaction
 
 
 def answers_by_section(report: ProgressReport) -> dict[str, dict]:

@@ -15,9 +15,11 @@ from .committee import (
     ProposalStatus,
 )
 from .cycle import AdvisoryVisit, Cycle, Finding
+from .document import Document, DocumentStatus
 from .factory import Factory, FactoryCustomer
 from .invitation import Invitation
 from .ip import EventKind, IPEvent, IPItem, IPStatus, Origin
+from .outbox import OutboxMessage, OutboxStatus
 from .programme import Programme
 from .public import EvidenceFile, PublicResponse
 from .report import ProgressReport, ReportComment, ReportKind, ReportSection, ReportStatus, ReportTransition
@@ -25,6 +27,10 @@ from .training import Enrolment, EnrolmentStatus, FactoryTraining, TrainingCours
 from .user import Role, User
 
 __all__ = [
+    "Document",
+    "DocumentStatus",
+    "OutboxMessage",
+    "OutboxStatus",
     "AuditEvent",
     "Invitation",
     "CommitteeMeeting",

@@ -69,3 +69,26 @@ class _FakeInvitation:
     name = "X"
     factory = None
     programme = type("P", (), {"name": "Cambodia"})()
+
+
+def test_a_notice_reaches_the_smtp_server_in_the_recipients_language(app, world, smtp_server):
+    from bwportal.domain import outbox
+    from bwportal.extensions import db
+    from bwportal.jobs.outbox import deliver
+    from bwportal.models import OutboxMessage
+
+    world.buyer.locale = "ar"
+    outbox.write("mail.report_released", "smtp-test:1", recipient_id=world.buyer.id, factory_id=world.angkor.id,
+                 payload={"params": {"factory": "Angkor Garments", "report": "Progress Report 1", "cycle": 2},
+                          "link": {"endpoint": "main.home"}})
+    db.session.commit()
+    row = db.session.scalar(db.select(OutboxMessage).filter_by(key="smtp-test:1"))
+    assert deliver(row.id) == "sent"
+    [message] = smtp_server.received
+    assert message["To"] == world.buyer.email and message["Content-Language"] == "ar"
+    subject = str(make_header(decode_header(message["Subject"])))
+    expected = translated("ar", "%(factory)s: the final %(report)s is released") % {
+        "factory": "Angkor Garments", "report": translated("ar", "Progress Report 1")}
+    assert subject == expected
+    html = next(p for p in message.walk() if p.get_content_type() == "text/html").get_payload(decode=True).decode()
+    assert 'dir="rtl"' in html

@@ -28,8 +28,27 @@ def _redis_state() -> str:
         return "down"
 
 
+def _queues() -> dict:
+    """The outbox's depth and the age of its oldest unsent row, and RQ's queue length."""
+    from ...domain.outbox import pending_summary
+
+    try:
+        state = pending_summary()
+    except Exception:  # the database is down: already said above
+        db.session.rollback()
+        return {}
+    if current_app.config["REDIS_URL"]:
+        try:
+            from rq import Queue
+
+            state["rq_queued"] = Queue("default", connection=get_redis()).count
+        except Exception:
+            state["rq_queued"] = None
+    return state
+
+
 @bp.get("/healthz")
 def healthz():
     state = {"database": _database_state(), "redis": _redis_state()}
     healthy = state["database"] == "ok" and state["redis"] != "down"
-    return jsonify(status="ok" if healthy else "degraded", **state), 200 if healthy else 503
+    return jsonify(status="ok" if healthy else "degraded", outbox=_queues(), **state), 200 if healthy else 503
