@@ -48,6 +48,8 @@ def from_environment() -> dict:
         # Links in e-mails start with this (the portal's public address).
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://localhost:5000"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads")),
+        # Rendered PDFs (JOB-1), served only through the portal: never under static/.
+        "DOCUMENT_DIR": os.environ.get("DOCUMENT_DIR", str(INSTANCE / "documents")),
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",

@@ -11,6 +11,10 @@ AREAS = (
     "training", "committee", "public_issues", "transparency", "buyers", "subscriptions",
     # Running a programme.
     "admin", "people",
+    # Documents (PDF) rendered by a worker.
+    "documents",
+    # What the portal has told each user.
+    "notices",
 )
 
 

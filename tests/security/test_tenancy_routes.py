@@ -46,6 +46,7 @@ ARGUMENTS = {
     "subscription_id": lambda objects: objects["subscription"].id,
     "assignment_id": lambda objects: objects["assignment"].id,
     "user_id": lambda objects: objects["user"].id,
+    "document_id": lambda objects: objects["document"].id,
     "change": lambda objects: "deactivate",
     "kind": lambda objects: "lead",
     "fmt": lambda objects: "csv",
@@ -71,7 +72,7 @@ def objects(world):
                         SimpleNamespace(id=None, role=Role.FACTORY), None)
         made[name] = {"cycle": cycle, "visit": visit, "item": item, "report": report,
                       "subscription": _subscription(world, factory), **_people_objects(world, factory),
-                      **_annex_objects(factory, cycle, item)}
+                      **_annex_objects(factory, cycle, item), "document": _document(factory, report)}
     db.session.commit()
     return made
 
@@ -128,6 +129,17 @@ def _annex_objects(factory, cycle, item):
     db.session.flush()
     return {"session": session, "enrolment": enrolment, "member": member, "proposal": proposal,
             "meeting": meeting, "finding": finding, "file": evidence}
+
+
+def _document(factory, report):
+    """A rendered PDF of the factory's report (a ready row; its file need not exist)."""
+    from bwportal.models import Document, DocumentStatus
+
+    document = Document(factory_id=factory.id, kind="report", report_id=report.id, locale="en", final=True,
+                        status=DocumentStatus.READY, stored_name=f"sweep-{factory.id}.pdf")
+    db.session.add(document)
+    db.session.flush()
+    return document
 
 
 def factory_routes(app):

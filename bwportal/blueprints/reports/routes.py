@@ -126,20 +126,10 @@ def view(factory_id: int, report_id: int):
 
 def document_context(report) -> dict:
     """What the read-only report shows: its snapshot once submitted, the live data in draft."""
-    from ...domain import report_snapshot
+    from ...domain.documents import report_content
 
-    snap = report.snapshot
-    # Submitted: the committee name and question wording it was submitted with; a draft: today's.
-    programme = report_snapshot.wording_of(report)
-    if snap is None:
-        snap = {
-            "enterprise": report_snapshot.enterprise(report.factory),
-            "sections": wf.answers_by_section(report),
-            "overview_counts": wf.overview_counts(report.cycle),
-            "annexes": report_snapshot.annexes(report.factory, report.cycle),
-            "live": True,
-        }
-    return {"snap": snap, "programme": programme, "sections": sections_for(report.kind, programme),
+    # Submitted: the snapshot, and the wording it was submitted with; a draft: today's (the PDF shows the same).
+    return {**report_content(report),
             "transitions": wf.transitions_of(report), "actions": wf.allowed_actions(report, current_user),
             "due": due_for(report), "send_back_form": SendBackForm(), "section_url": section_url,
             "choices": report_spec.IP_VALIDATION_CHOICES}

@@ -1,0 +1,68 @@
+"""Documents as PDF (JOB-1): ask for a report or the IP as PDF, watch the worker make it,
+download it. The request only queues the job; the page shows its progress (an htmx partial
+that asks again every 2 s, or a Refresh link without JavaScript)."""
+
+from flask import Blueprint, abort, redirect, render_template, send_file, url_for
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from ...domain import documents
+from ...extensions import db, htmx
+from ...models import Document
+from ..reports.loading import load_report
+from ..scoping import load_factory, load_owned
+
+bp = Blueprint("documents", __name__)
+PREFIX = "/factories/<int:factory_id>/documents/<int:document_id>"
+
+
+@bp.post("/factories/<int:factory_id>/reports/<int:report_id>/pdf")
+@login_required
+def request_report(factory_id: int, report_id: int):
+    factory, report = load_report(factory_id, report_id)
+    document = documents.request_report(report, current_user, str(get_locale()))
+    db.session.commit()
+    return redirect(url_for("documents.status", factory_id=factory.id, document_id=document.id))
+
+
+@bp.post("/factories/<int:factory_id>/ip/pdf")
+@login_required
+def request_ip(factory_id: int):
+    factory = load_factory(factory_id, "ip.export")
+    document = documents.request_ip(factory, current_user, str(get_locale()))
+    db.session.commit()
+    return redirect(url_for("documents.status", factory_id=factory.id, document_id=document.id))
+
+
+def _load(factory_id: int, document_id: int):
+    """The factory (visible, else 404) and its document, if this user may read it (else 404)."""
+    factory = load_factory(factory_id, "enterprise.view")
+    document = load_owned(factory, Document, document_id)
+    if not documents.may_read(current_user, document):
+        abort(404)
+    return factory, document
+
+
+@bp.get(PREFIX)
+@login_required
+def status(factory_id: int, document_id: int):
+    factory, document = _load(factory_id, document_id)
+    context = {"factory": factory, "document": document, "state": documents.state(document)}
+    if htmx:
+        return render_template("documents/_status.html", **context)
+    return render_template("documents/status.html", **context)
+
+
+@bp.get(PREFIX + "/file")
+@login_required
+def download(factory_id: int, document_id: int):
+    _factory, document = _load(factory_id, document_id)
+    path = documents.stored_path(document) if documents.state(document) == "ready" else None
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="application/pdf", as_attachment=True,
+                         download_name=documents.download_name(document), max_age=0, conditional=True)
+    response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
+    response.headers.pop("Expires", None)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

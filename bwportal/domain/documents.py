@@ -1,0 +1,136 @@
+"""Documents a worker renders (JOB-1): a progress report (PR1 or PR2) or the factory's
+Improvement Plan as PDF, in the requesting user's language.
+
+A request writes the Document (queued) and its outbox job in the caller's transaction; the
+relay hands the job to a worker after the commit (jobs.documents renders it). A final
+report keeps its PDF: a later request in the same language gets the same document. Any
+other report, and the IP, render again on every request, as they are at that moment.
+"""
+
+import secrets
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Document, DocumentStatus, OutboxMessage, OutboxStatus, ReportStatus
+from . import outbox, report_snapshot
+from . import report_workflow as wf
+from .policy import can
+from .report_spec import sections_for
+
+JOB = "job.render_document"
+REPORT, IP = "report", "ip"
+PENDING = (DocumentStatus.QUEUED, DocumentStatus.RENDERING)
+
+
+# --- requesting ----------------------------------------------------------------------------
+
+def request_report(report, user, locale: str) -> Document:
+    """The report's PDF in ``locale``: the kept one of a final report, else a new one queued."""
+    final = report.status is ReportStatus.APPROVED
+    if final:
+        kept = kept_document(report, locale)
+        if kept is not None:
+            return kept
+    return _queue(Document(factory_id=report.factory_id, kind=REPORT, report_id=report.id, locale=locale,
+                           final=final, requested_by_id=user.id))
+
+
+def request_ip(factory, user, locale: str) -> Document:
+    """The factory's whole Improvement Plan as it is now, queued for rendering."""
+    return _queue(Document(factory_id=factory.id, kind=IP, locale=locale, requested_by_id=user.id))
+
+
+def kept_document(report, locale: str) -> Document | None:
+    """A final report's document in ``locale`` that is ready (its file on disk) or on its way."""
+    candidates = db.session.scalars(
+        select(Document).where(Document.report_id == report.id, Document.locale == locale, Document.final,
+                               Document.status != DocumentStatus.FAILED)
+        .order_by(Document.id.desc()))
+    return next((document for document in candidates if state(document) != "failed"), None)
+
+
+def _queue(document: Document) -> Document:
+    db.session.add(document)
+    db.session.flush()
+    outbox.write(JOB, job_key(document), payload={"document_id": document.id}, factory_id=document.factory_id)
+    return document
+
+
+def job_key(document: Document) -> str:
+    return outbox.key_for(JOB, document.id)
+
+
+# --- what the status page says -------------------------------------------------------------------
+
+def state(document: Document) -> str:
+    """"queued", "rendering", "ready" or "failed" (the worker gave up, or the file is gone)."""
+    if document.status is DocumentStatus.READY:
+        return "ready" if stored_path(document) is not None else "failed"
+    if document.status is DocumentStatus.FAILED:
+        return "failed"
+    job = db.session.scalar(select(OutboxMessage.status).where(OutboxMessage.key == job_key(document)))
+    if job is OutboxStatus.FAILED:
+        return "failed"
+    return document.status.value
+
+
+def may_read(user, document: Document) -> bool:
+    """A report's document goes to those who may read the report (buyers: final reports
+    only, PR-9); one made before the report was final only to the user who asked for it, since
+    it shows the report as it was then. The IP's goes to everyone who may export the IP."""
+    if document.kind == IP:
+        return can(user, "ip.export")
+    report = document.report
+    if report is None or not can(user, "report.view") or not wf.visible_to(user, report):
+        return False
+    return document.final or document.requested_by_id == user.id
+
+
+# --- what a report document shows -----------------------------------------------------------------
+
+def report_content(report) -> dict:
+    """What the report document shows, on the page and in its PDF: its snapshot once
+    submitted (PR-8), the live data while it is a draft; the wording it was submitted with."""
+    snap = report.snapshot
+    programme = report_snapshot.wording_of(report)
+    if snap is None:
+        snap = {
+            "enterprise": report_snapshot.enterprise(report.factory),
+            "sections": wf.answers_by_section(report),
+            "overview_counts": wf.overview_counts(report.cycle),
+            "annexes": report_snapshot.annexes(report.factory, report.cycle),
+            "live": True,
+        }
+    return {"snap": snap, "programme": programme, "sections": sections_for(report.kind, programme)}
+
+
+# --- storage: outside static, under random names ---------------------------------------------------
+
+def folder() -> Path:
+    return Path(current_app.config["DOCUMENT_DIR"])
+
+
+def new_stored_name() -> str:
+    return secrets.token_hex(16) + ".pdf"
+
+
+def stored_path(document: Document) -> Path | None:
+    """The document's file, if it is on disk inside the documents folder; else None."""
+    if not document.stored_name:
+        return None
+    base = folder().resolve()
+    path = (base / document.stored_name).resolve()
+    if path.parent != base or not path.is_file():
+        return None
+    return path
+
+
+def download_name(document: Document) -> str:
+    """The file name offered to the browser: ASCII, no user text."""
+    if document.kind == IP:
+        return f"improvement-plan-{document.factory_id}-{document.locale}.pdf"
+    kind = document.report.kind.value if document.report else "report"
+    return f"{kind}-{document.factory_id}-{document.report_id}-{document.locale}.pdf"

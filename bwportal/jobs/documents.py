@@ -1,0 +1,172 @@
+"""The worker side of JOB-1: render a requested document to PDF with WeasyPrint.
+
+``render_document`` is the outbox handler of "job.render_document". It builds the HTML from
+the domain's data with a print template (templates/pdf/), in the language the user asked in,
+and writes the PDF with WeasyPrint (Pango + HarfBuzz shape Khmer, Bengali and Arabic). The
+fonts are the Noto fonts bundled in bwportal/fonts (OFL), so a machine without them installed
+renders the same PDF; WeasyPrint may read nothing else (no network, no other file).
+"""
+
+import atexit
+import os
+import tempfile
+import threading
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_datetime
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from ..domain import documents
+from ..domain.ip_queries import Filters, ip_items, status_counts
+from ..domain.ip_status import effective_status, factory_today
+from ..domain.outbox import BACKOFF
+from ..domain.report_spec import IP_VALIDATION_CHOICES
+from ..extensions import db
+from ..models import Document, DocumentStatus, IPStatus
+
+PACKAGE = Path(__file__).resolve().parent.parent
+FONTS = PACKAGE / "fonts"
+STYLESHEET = PACKAGE / "templates" / "pdf" / "print.css"
+
+# WeasyPrint is not documented as thread-safe; a process renders one document at a time.
+_lock = threading.Lock()
+_engine_cache: dict = {}
+atexit.register(_engine_cache.clear)  # WeasyPrint removes its temporary font folder while it still can
+
+
+def render_document(row) -> None:
+    """Render the document the outbox row names, store it and mark it ready. A failure is
+    raised for the outbox to retry; on the last attempt the document is marked failed."""
+    document_id = (row.payload or {}).get("document_id")
+    attempts = row.attempts
+    document = db.session.get(Document, document_id) if document_id else None
+    if document is None:  # gone since it was requested: nothing to do
+        return
+    if document.status is DocumentStatus.READY and documents.stored_path(document) is not None:
+        return  # a second delivery of a job already done
+    document.status, document.error = DocumentStatus.RENDERING, ""
+    db.session.commit()
+    stored_name = None
+    try:
+        pdf, pages = write_pdf(document_html(document))
+        stored_name = store(pdf)
+        document.status, document.stored_name = DocumentStatus.READY, stored_name
+        document.size, document.pages, document.finished_at = len(pdf), pages, datetime.now(UTC)
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        if stored_name:
+            (documents.folder() / stored_name).unlink(missing_ok=True)
+        document = db.session.get(Document, document_id)
+        gave_up = attempts > len(BACKOFF)  # deliver() will not try again
+        document.status = DocumentStatus.FAILED if gave_up else DocumentStatus.QUEUED
+        document.error = f"{type(error).__name__}: {error}"[:2000]
+        db.session.commit()
+        raise
+
+
+# --- HTML ------------------------------------------------------------------------------------------
+
+def document_html(document: Document) -> str:
+    """The document's HTML in its language, rendered as a request of the portal would be."""
+    app = current_app._get_current_object()
+    with app.test_request_context(base_url=app.config.get("PUBLIC_URL")), force_locale(document.locale):
+        common = {"document": document, "factory": document.factory, "locale": document.locale,
+                  "direction": Locale.parse(document.locale).text_direction,
+                  "local_time": _local_time(document), "bidi": bidi_direction,
+                  "generated_at": datetime.now(UTC)}
+        if document.kind == documents.IP:
+            factory = document.factory
+            today = factory_today(factory)
+            return render_template("pdf/ip.html", items=ip_items(factory.id, Filters(), today), today=today,
+                                   counts=status_counts(factory.id, today), statuses=list(IPStatus),
+                                   effective_status=effective_status, **common)
+        report = document.report
+        return render_template("pdf/report.html", report=report, choices=IP_VALIDATION_CHOICES,
+                               **documents.report_content(report), **common)
+
+
+def _local_time(document: Document):
+    """A formatter of moments in the factory's time zone, in the document's language."""
+    zone = ZoneInfo(document.factory.programme.timezone)
+
+    def local_time(moment: datetime | None, fmt: str = "medium") -> str:
+        if moment is None:
+            return ""
+        if moment.tzinfo is None:  # SQLite hands back naive UTC
+            moment = moment.replace(tzinfo=UTC)
+        return format_datetime(moment, fmt, tzinfo=zone, locale=document.locale)
+
+    return local_time
+
+
+def bidi_direction(text) -> str:
+    """What dir="auto" means (WeasyPrint ignores it): the direction of the text's first strong
+    character, so an Arabic answer in an English report runs right to left."""
+    for char in str(text or ""):
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "auto"
+
+
+# --- PDF ------------------------------------------------------------------------------------------
+
+def write_pdf(html: str) -> tuple[bytes, int]:
+    """The PDF of ``html`` with the print stylesheet and bundled fonts, and its page count."""
+    from weasyprint import HTML
+
+    with _lock:
+        font_config, stylesheet, fetcher = _engine()
+        rendered = HTML(string=html, base_url=FONTS.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=[stylesheet], font_config=font_config)
+        return rendered.write_pdf(), len(rendered.pages)
+
+
+def _engine():
+    """The font configuration and stylesheet, made once per process (loading fonts is slow)."""
+    if not _engine_cache:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.urls import URLFetcher
+
+        class BundledFontsOnly(URLFetcher):
+            """WeasyPrint may read the bundled fonts and nothing else: no network, no other file."""
+
+            def fetch(self, url, headers=None):
+                parts = urlsplit(url)
+                path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" else None
+                if path is None or path.parent != FONTS:
+                    raise ValueError(f"refused: {url[:200]}")
+                return super().fetch(url, headers)
+
+        fetcher = BundledFontsOnly(allowed_protocols=("file",))
+        font_config = FontConfiguration()
+        stylesheet = CSS(string=STYLESHEET.read_text(encoding="utf-8"), base_url=FONTS.as_uri() + "/",
+                         url_fetcher=fetcher, font_config=font_config)
+        _engine_cache.update(engine=(font_config, stylesheet, fetcher))
+    return _engine_cache["engine"]
+
+
+def store(pdf: bytes) -> str:
+    """Write the PDF under a new random name (atomically) and return that name."""
+    folder = documents.folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    name = documents.new_stored_name()
+    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(pdf)
+        os.replace(temporary, folder / name)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return name
