@@ -1,6 +1,7 @@
 """Annexes and publicity in Debian chromium: the factory logs a PICC meeting and answers a
 publicly reported finding with a photo; the EA verifies it; a visitor who is not signed in
-finds the factory on the Transparency Portal and reads the response."""
+finds the factory on the Transparency Portal and reads the response. With and without
+JavaScript."""
 
 from datetime import date, timedelta
 
@@ -27,7 +28,13 @@ def second_cycle(demo, app_ctx):
     db.session.commit()
 
 
-def test_meeting_public_response_verification_and_transparency(page, second_cycle, tmp_path):
+@pytest.fixture(params=[True, False], ids=["javascript", "no-javascript"])
+def journey_page(request):
+    return request.getfixturevalue("page" if request.param else "page_without_js")
+
+
+def test_meeting_public_response_verification_and_transparency(journey_page, second_cycle, tmp_path):
+    page = journey_page
     sign_in(page, "factory@demo.test")
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="PICC Meetings").click()
     page.get_by_role("link", name="Log a meeting").click()

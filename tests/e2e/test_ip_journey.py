@@ -1,5 +1,6 @@
 """The IP journey in Debian chromium: a factory adds an advisory item, edits it inline and
-reports it remediated; the EA verifies it from the queue; the factory sees it Completed."""
+reports it remediated; the EA verifies it from the queue; the factory sees it Completed.
+The same journey runs with JavaScript disabled (plain pages and redirects)."""
 
 from datetime import date, timedelta
 
@@ -11,7 +12,14 @@ from .steps import sign_in, sign_out
 pytestmark = pytest.mark.e2e
 
 
-def test_add_edit_report_verify_and_see_completed(page):
+@pytest.fixture(params=[True, False], ids=["javascript", "no-javascript"])
+def journey_page(request):
+    javascript = request.param
+    return request.getfixturevalue("page" if javascript else "page_without_js"), javascript
+
+
+def test_add_edit_report_verify_and_see_completed(journey_page):
+    page, javascript = journey_page
     sign_in(page, "factory@demo.test")
     page.get_by_role("navigation").get_by_role("link", name="Improvement Plan").click()
     page.get_by_role("link", name="Add an item").click()
@@ -34,12 +42,20 @@ def test_add_edit_report_verify_and_see_completed(page):
     card.locator("summary").click()
     with page.expect_response(lambda r: r.url.endswith("/edit") and r.request.method == "GET") as opened:
         card.get_by_role("link", name="Edit").click()
-    assert opened.value.request.headers.get("hx-request") == "true"  # inline, not a new page
-    form = page.locator("li.ip-item.editing")
+    if javascript:
+        assert opened.value.request.headers.get("hx-request") == "true"  # inline, not a new page
+        form = page.locator("li.ip-item.editing")
+    else:
+        assert opened.value.request.headers.get("hx-request") is None  # a page of its own
+        form = page.locator("main form").filter(has=page.get_by_role("button", name="Save"))
     form.get_by_label("Description of actions needed").fill("Replace the lock and give a key to the nurse")
     form.get_by_role("button", name="Save").click()
     card = page.locator("li.ip-item", has_text="Broken lock on the first-aid room")
-    expect(card.get_by_role("status")).to_have_text("Item saved.")
+    if javascript:
+        expect(card.get_by_role("status")).to_have_text("Item saved.")
+    else:
+        expect(page.locator(".flashes")).to_contain_text("Item saved.")
+        card.locator("summary").click()
     expect(card).to_contain_text("give a key to the nurse")
 
     card.get_by_role("link", name="Details and history").click()
@@ -55,7 +71,8 @@ def test_add_edit_report_verify_and_see_completed(page):
     for box in entry.get_by_role("checkbox").all():
         box.check()
     entry.get_by_role("button", name="Mark Completed").click()
-    expect(page.locator("li.queue-entry.done")).to_contain_text("Verified: the item is Completed.")
+    done = page.locator("li.queue-entry.done") if javascript else page.locator(".flashes")
+    expect(done).to_contain_text("Verified: the item is Completed.")
     sign_out(page)
 
     sign_in(page, "factory@demo.test")

@@ -1,6 +1,7 @@
 """The admin invites a new factory user, who follows the e-mailed link, sets a password in
 Khmer and signs in (issue 6)."""
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.helpers import translated
@@ -8,7 +9,13 @@ from tests.helpers import translated
 from .steps import sign_in, sign_out
 
 
-def test_admin_invites_a_factory_user_who_signs_in_in_khmer(page, mailbox):
+@pytest.fixture(params=[True, False], ids=["javascript", "no-javascript"])
+def journey_page(request):
+    return request.getfixturevalue("page" if request.param else "page_without_js")
+
+
+def test_admin_invites_a_factory_user_who_signs_in_in_khmer(journey_page, mailbox):
+    page = journey_page
     sign_in(page, "admin@demo.test")
     page.get_by_role("link", name="Administration").click()
     page.get_by_role("link", name="Factories").first.click()
