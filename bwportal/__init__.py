@@ -13,9 +13,10 @@ def create_app(config: dict | None = None) -> Flask:
     # The embedded default keeps its SQLite file, mail outbox and uploads here.
     config_module.INSTANCE.mkdir(parents=True, exist_ok=True)
 
-    from . import i18n, web
+    from . import assets, i18n, web
     from .extensions import configure_sqlite, csrf, db, htmx, login_manager, migrate
 
+    assets.init_app(app)  # first, so its compression sees every other handler's final answer
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
