@@ -6,6 +6,7 @@ pages in Arabic (right to left) and Khmer, are checked too."""
 import itertools
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -182,6 +183,7 @@ def test_every_page_has_no_wcag_violations(axe_context, app, email):
     found = []
     for url in urls:
         page.goto(url)
+        assert urlsplit(page.url).path == urlsplit(url).path, (url, page.url)  # the page itself, not a redirect
         collect(run_axe(page), url, found)
     print(f"axe: {len(urls)} page(s) checked as {email or 'anonymous'}")
     assert not found, summary(found)
@@ -229,4 +231,26 @@ def test_pages_in_arabic_and_khmer_have_no_wcag_violations(axe_context, locale):
         page.goto(path)
         assert page.locator("html").get_attribute("lang") == locale
         collect(run_axe(page), f"{path} ({locale}, signed in)", found)
+    assert not found, summary(found)
+
+
+@pytest.mark.parametrize("email", ["factory@demo.test", "ea@demo.test", "admin@demo.test"])
+def test_every_page_in_arabic_is_right_to_left_without_violations(axe_context, app, email):
+    """I18N-1: the roles' every page in Arabic is laid out right to left, and still passes axe."""
+    user = db.session.scalar(select(User).filter_by(email=email))
+    user.locale = "ar"
+    db.session.commit()
+    page = axe_context.new_page()
+    sign_in(page, email)
+    urls = reachable_pages(axe_context, app, candidates(email))
+    assert len(urls) >= 3, urls
+    found, left_to_right = [], []
+    for url in urls:
+        page.goto(url)
+        assert urlsplit(page.url).path == urlsplit(url).path, (url, page.url)
+        if page.locator("html").get_attribute("dir") != "rtl":
+            left_to_right.append(url)
+        collect(run_axe(page), url, found)
+    print(f"Arabic: {len(urls)} page(s) checked as {email}")
+    assert not left_to_right, left_to_right
     assert not found, summary(found)

@@ -217,3 +217,15 @@ def test_first_admin_of_a_new_programme_from_the_command_line(app, world, mailbo
     assert again.exit_code != 0 and "already an account" in again.output
     assert runner.invoke(args=["programme", "invite-admin", "--programme", "Atlantis", "--email", "a@b.cd",
                                "--name", "X"]).exit_code != 0
+
+
+def test_opening_a_link_while_signed_in_signs_nobody_out_until_it_is_used(login, world, mailbox):
+    admin = login(world.admin)
+    _invite(admin, locale="en")
+    link = mailbox.link(mailbox.messages(to="new.ea@example.com")[0])
+    assert admin.get(link).status_code == 200
+    assert admin.get("/admin").status_code == 200, "a GET changes nothing"
+    response = admin.post(link, data={"name": "Sokha", "locale": "en", "password": "a long enough phrase",
+                                      "confirm": "a long enough phrase"})
+    assert response.status_code == 302
+    assert admin.get("/admin").status_code == 302, "the browser now belongs to the new account's sign-in"

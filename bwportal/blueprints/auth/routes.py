@@ -91,9 +91,6 @@ def invitation(token: str):
         g.page_locale = chosen if chosen in supported else found.locale
     if state != "valid":
         return render_template("auth/invitation_invalid.html", state=state), 410 if found else 404
-    if current_user.is_authenticated:
-        logout_user()
-        session.clear()
     form = AcceptInvitationForm(name=found.name, locale=g.page_locale)
     form.locale.choices = language_choices()
     status = 200
@@ -109,6 +106,9 @@ def invitation(token: str):
             status = 422
         else:
             db.session.commit()
+            if current_user.is_authenticated:  # someone else was signed in on this browser
+                logout_user()
+            session.clear()
             session["locale"] = user.locale
             flash(_("Your account is ready. Sign in with your new password."), "success")
             return redirect(url_for("auth.sign_in", email=user.email))
