@@ -3,6 +3,7 @@
 
     python3 dev.py run     # venv, install, translations, migrate, demo data, serve :5000
     python3 dev.py test    # venv, install with test extras, translations, the whole suite
+    python3 dev.py bench page_weight   # the same set-up, then bench/page_weight.py (any bench/*.py)
 
 Only the standard library is used here, since nothing else is installed yet.
 """
@@ -64,12 +65,24 @@ def test(pytest_args: list[str]) -> None:
     sys.exit(result.returncode)
 
 
+def bench(args: list[str]) -> None:
+    names = sorted(p.stem for p in (ROOT / "bench").glob("*.py"))
+    if not args or args[0] not in names:
+        sys.exit(f"python3 dev.py bench NAME [arguments]; NAME is one of: {', '.join(names)}")
+    ensure_venv("test")  # the benchmarks drive chromium through Playwright, a test extra
+    compile_translations()
+    result = subprocess.run([str(PY), str(ROOT / "bench" / f"{args[0]}.py"), *args[1:]], cwd=ROOT)
+    sys.exit(result.returncode)
+
+
 def main() -> None:
     command, rest = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
     if command == "run":
         run()
     elif command == "test":
         test(rest)
+    elif command == "bench":
+        bench(rest)
     else:
         sys.exit(__doc__)
 
