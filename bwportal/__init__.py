@@ -13,7 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     # The embedded default keeps its SQLite file, mail outbox and uploads here.
     config_module.INSTANCE.mkdir(parents=True, exist_ok=True)
 
-    from . import assets, i18n, web
+    from . import assets, i18n, throttle, web
     from .extensions import configure_sqlite, csrf, db, htmx, login_manager, migrate
 
     assets.init_app(app)  # first, so its compression sees every other handler's final answer
@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
+    throttle.init_app(app)
 
     from .blueprints import register_blueprints
 

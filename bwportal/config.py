@@ -45,11 +45,22 @@ def from_environment() -> dict:
         "PROXIES": int(os.environ.get("PROXIES", "0")),
         # Invitation and password links stay valid this long.
         "INVITATION_DAYS": int(os.environ.get("INVITATION_DAYS", "7")),
+        # A password-reset link works once, for this many hours.
+        "PASSWORD_RESET_HOURS": int(os.environ.get("PASSWORD_RESET_HOURS", "2")),
+        # Sign-in and password-reset throttling (bwportal/throttle.py). Stored in REDIS_URL's Redis
+        # when set, so every gunicorn worker counts together; in memory otherwise.
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
+        "SIGN_IN_LIMIT_PER_ACCOUNT": os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "5/minute;20/hour"),
+        "SIGN_IN_LIMIT_PER_ADDRESS": os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "30/minute"),
+        "PASSWORD_RESET_LIMIT_PER_ACCOUNT": os.environ.get("PASSWORD_RESET_LIMIT_PER_ACCOUNT", "3/hour"),
+        "PASSWORD_RESET_LIMIT_PER_ADDRESS": os.environ.get("PASSWORD_RESET_LIMIT_PER_ADDRESS", "10/hour"),
         # Links in e-mails start with this (the portal's public address).
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://localhost:5000"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads")),
         # Rendered PDFs (JOB-1), served only through the portal: never under static/.
         "DOCUMENT_DIR": os.environ.get("DOCUMENT_DIR", str(INSTANCE / "documents")),
+        # Seconds a worker holds an outbox row it claimed (default: domain.outbox.CLAIM, 5 minutes).
+        "OUTBOX_CLAIM_SECONDS": int(os.environ.get("OUTBOX_CLAIM_SECONDS", "0")),
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",

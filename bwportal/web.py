@@ -3,10 +3,12 @@
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from .domain.audit import REMOTE_ADDR
 from .domain.policy import can
 from .extensions import db, login_manager
+from .forms.fields import ID_MAX
 from .models import User
 from .navigation import global_links, navigation
 
@@ -19,11 +21,17 @@ CONTENT_SECURITY_POLICY = (
 
 @login_manager.user_loader
 def load_user(user_id: str):
+    """The session holds "<id>:<session version>" (User.get_id); a session from before the
+    user's last "sign out everywhere", new password or deactivation no longer counts."""
+    user_key, _, version = (user_id or "").partition(":")
     try:
-        user = db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_key))
+        version = int(version)
     except (TypeError, ValueError):
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
 
 
 def _security_headers(response):
@@ -59,7 +67,20 @@ def _error_page(status: int, title, message):
     return handler
 
 
+class IdConverter(IntegerConverter):
+    """<int:…> in URLs: a number past what an id can be is no match (404), not a query the
+    database refuses (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app) -> None:
+    from .forms.text import CleanRequest
+
+    app.request_class = CleanRequest  # no NUL or other control characters in form fields and queries
+    app.url_map.converters["int"] = IdConverter  # before the blueprints add their rules
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
@@ -96,3 +117,6 @@ def init_app(app) -> None:
         500,
         _error_page(500, _l("Something went wrong"), _l("Please try again in a moment.")),
     )
+    from . import outage
+
+    outage.init_app(app)  # the database briefly unavailable: 503, nothing half written, the input kept

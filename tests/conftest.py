@@ -40,6 +40,7 @@ def app(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": url,
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "WTF_CSRF_ENABLED": False,  # tests/security/test_csrf.py turns it back on
+        "RATELIMIT_ENABLED": False,  # read at each request; tests/security/test_hardening.py turns it on
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
         "UPLOAD_DIR": str(instance / "uploads"),
         "DOCUMENT_DIR": str(instance / "documents"),

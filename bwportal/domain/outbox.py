@@ -5,6 +5,7 @@ click) still gives one row. The relay (jobs.outbox) delivers rows after the comm
 
 from datetime import UTC, date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import Select, event, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -13,7 +14,9 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus
 
-# How long a worker holds a claimed row before another may take it over (a dead worker).
+# How long a worker holds a claimed row before another may take it over (a dead worker): at
+# least the RQ job timeout (300 s), so a live worker is never overtaken. OUTBOX_CLAIM_SECONDS
+# overrides it (the fault tests shorten it to see a killed worker's row taken over).
 CLAIM = timedelta(minutes=5)
 # Retries after a failure, then the row is FAILED (an operator may retry it).
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=5), timedelta(minutes=30))
@@ -39,6 +42,27 @@ def write(kind: str, key: str, *, payload: dict | None = None, recipient_id: int
     return written is not None
 
 
+def write_many(rows: list[dict]) -> list[tuple[int, str]]:
+    """``write`` for many rows at once (the deadline sweep): each dict has kind, key,
+    payload, recipient_id and factory_id; a key that exists is skipped. One statement
+    compiled once and sent in pages of rows (SQLAlchemy's "insertmanyvalues"), not one per
+    row. Returns (id, kind) of the rows that were new."""
+    if not rows:
+        return []
+    now = datetime.now(UTC)
+    unique = {row["key"]: row for row in rows}.values()
+    values = [dict(key=row["key"], kind=row["kind"], payload=row.get("payload") or {},
+                   recipient_id=row.get("recipient_id"), factory_id=row.get("factory_id"),
+                   status=OutboxStatus.PENDING, attempts=0, last_error="", available_at=now) for row in unique]
+    table = OutboxMessage.__table__
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id, table.c.kind)
+    written = [(row.id, row.kind) for row in db.session.execute(statement, values)]
+    if written:
+        db.session.info.setdefault("outbox_written", []).extend(row_id for row_id, _kind in written)
+    return written
+
+
 @event.listens_for(Session, "after_commit")
 def _committed(session) -> None:
     session.info.setdefault("outbox_committed", []).extend(session.info.pop("outbox_written", []))
@@ -52,6 +76,11 @@ def _rolled_back(session) -> None:
 def take_committed(session) -> list[int]:
     """The ids of the rows this session has committed since it was last asked."""
     return session.info.pop("outbox_committed", [])
+
+
+def claim_period() -> timedelta:
+    seconds = current_app.config.get("OUTBOX_CLAIM_SECONDS")
+    return timedelta(seconds=int(seconds)) if seconds else CLAIM
 
 
 def due_rows(now: datetime | None = None) -> Select:

@@ -7,17 +7,15 @@ the password and language the person chooses. Nobody is deleted: a deactivated a
 cannot sign in and its records stay attributed to it.
 """
 
-import hashlib
-import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select, update
 
 from ..extensions import db
 from ..models import Factory, Invitation, Role, User
-from . import audit
-from .accounts import find_user_by_email, hash_password, normalise_email
+from . import audit, tokens
+from .accounts import end_sessions, find_user_by_email, hash_password, normalise_email
 from .policy import can
 
 PASSWORD_MIN = 10
@@ -33,17 +31,8 @@ class PeopleError(ValueError):
         self.field = field
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were stored in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+_now = tokens.now
+token_hash = tokens.token_hash
 
 
 # --- who manages whom --------------------------------------------------------------------
@@ -135,9 +124,9 @@ def _issue(actor, *, email, name, role, locale, programme, factory, buyer_organi
         .where(Invitation.email == email, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    token = secrets.token_urlsafe(32)
+    token, hashed = tokens.new_token()
     invitation = Invitation(
-        token_hash=token_hash(token), email=email, name=name.strip(), role=role, locale=locale,
+        token_hash=hashed, email=email, name=name.strip(), role=role, locale=locale,
         factory=factory, buyer_organisation=buyer_organisation, programme=programme,
         is_account_manager=is_account_manager, invited_by=actor, expires_at=now + timedelta(days=days),
     )
@@ -171,22 +160,11 @@ def revoke_invitation(actor: User, invitation: Invitation) -> None:
 
 def invitation_state(invitation: Invitation | None, now: datetime | None = None) -> str:
     """"valid", "used", "revoked", "expired" or "unknown"."""
-    now = now or _now()
-    if invitation is None:
-        return "unknown"
-    if invitation.accepted_at is not None:
-        return "used"
-    if invitation.revoked_at is not None:
-        return "revoked"
-    if _aware(invitation.expires_at) <= now:
-        return "expired"
-    return "valid"
+    return tokens.state(invitation, "accepted_at", now)
 
 
 def find_invitation(token: str) -> Invitation | None:
-    if not token or len(token) > 200:
-        return None
-    return db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
+    return tokens.find(Invitation, token)
 
 
 def check_password(password: str, email: str) -> None:
@@ -209,12 +187,7 @@ def accept(invitation: Invitation, *, name: str, password: str, locale: str,
     check_password(password, invitation.email)
     if find_user_by_email(invitation.email) is not None:
         raise PeopleError(_l("There is already an account with this e-mail address."))
-    claimed = db.session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
-        .values(accepted_at=now)
-    ).rowcount
-    if claimed != 1:
+    if not tokens.claim(Invitation, invitation.id, "accepted_at", now):
         raise PeopleError(_l("This invitation link has already been used or has expired."))
     staff = invitation.role in (Role.EA, Role.ASSESSOR, Role.ADMIN, Role.BUYER)
     user = User(
@@ -242,6 +215,8 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if user.active == active:
         return
     user.active = active
+    if not active:
+        end_sessions(user)  # at once, and a later reactivation does not bring old sessions back
     programme = user.factory.programme_id if user.factory is not None else user.programme_id
     audit.record(actor, "user.reactivate" if active else "user.deactivate", user, programme_id=programme,
                  label=user.email, changes={"active": [not active, active]})

@@ -36,6 +36,20 @@ class CheckboxListField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+# The largest id PostgreSQL's integer columns hold; a number past it can name no row.
+ID_MAX = 2**31 - 1
+
+
+def db_int(value) -> int:
+    """``int(value)`` for a number the database can be asked about (an id, a page number); a
+    larger one is a ValueError, so ``request.args.get(name, type=db_int)`` gives the default
+    instead of a 500 ("integer out of range")."""
+    number = int(value)
+    if not -ID_MAX <= number <= ID_MAX:
+        raise ValueError(value)
+    return number
+
+
 def MaxLength(limit: int):  # noqa: N802 - reads like the WTForms validators it sits among
     """Length(max=…) with our own, translated message."""
     from wtforms.validators import Length

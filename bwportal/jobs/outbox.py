@@ -16,7 +16,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import or_, update
 
-from ..domain.outbox import BACKOFF, CLAIM, due_rows
+from ..domain.outbox import BACKOFF, claim_period, due_rows
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus
 from ..redis_connection import get_redis
@@ -49,7 +49,7 @@ def deliver(outbox_id: int, now: datetime | None = None) -> str:
             (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.available_at <= now),
             (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_until < now),
         ))
-        .values(status=OutboxStatus.SENDING, claimed_until=now + CLAIM, attempts=OutboxMessage.attempts + 1)
+        .values(status=OutboxStatus.SENDING, claimed_until=now + claim_period(), attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()

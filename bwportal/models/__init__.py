@@ -20,6 +20,7 @@ from .factory import Factory, FactoryCustomer
 from .invitation import Invitation
 from .ip import EventKind, IPEvent, IPItem, IPStatus, Origin
 from .outbox import OutboxMessage, OutboxStatus
+from .password_reset import PasswordReset
 from .programme import Programme
 from .public import EvidenceFile, PublicResponse
 from .report import ProgressReport, ReportComment, ReportKind, ReportSection, ReportStatus, ReportTransition
@@ -33,6 +34,7 @@ __all__ = [
     "OutboxStatus",
     "AuditEvent",
     "Invitation",
+    "PasswordReset",
     "CommitteeMeeting",
     "CommitteeMember",
     "Gender",

@@ -60,6 +60,10 @@ class User(db.Model):
     is_account_manager: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Part of the session's user id (get_id): raising it ends every session of the user at
+    # their next request (sign out everywhere, a new password, deactivation). Sessions are
+    # signed cookies, so the number need not be secret.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     factory = relationship("Factory", foreign_keys=[factory_id], lazy="joined")
     buyer_organisation = relationship("BuyerOrganisation", lazy="joined")
@@ -79,7 +83,7 @@ class User(db.Model):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_version or 0}"
 
     @property
     def home_programme(self):

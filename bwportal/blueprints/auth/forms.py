@@ -41,3 +41,39 @@ class AcceptInvitationForm(FlaskForm):
                     EqualTo("password", _l("The two passwords are not the same."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+def _new_password_fields(label):
+    password = PasswordField(
+        label,
+        validators=[InputRequired(_l("Please choose a password.")), MaxLength(1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Type the password again"),
+        validators=[InputRequired(_l("Please type the password again.")),
+                    EqualTo("password", _l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[InputRequired(_l("Please enter your e-mail address.")), MaxLength(254)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = _new_password_fields(_l("Choose a new password"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Your current password"),
+        validators=[InputRequired(_l("Please enter your current password.")), MaxLength(1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, confirm = _new_password_fields(_l("New password"))

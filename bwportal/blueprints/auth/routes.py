@@ -1,4 +1,4 @@
-"""Sign in, sign out, and the language picker."""
+"""Sign in, sign out, the language picker, forgotten passwords and the user's own account."""
 
 from urllib.parse import urlsplit
 
@@ -6,11 +6,20 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ...domain import people
-from ...domain.accounts import authenticate
+from ...domain import passwords, people
+from ...domain.accounts import authenticate, record_sign_out
 from ...extensions import db
 from ...i18n import language_choices
-from .forms import AcceptInvitationForm, LanguageForm, SignInForm
+from ...mail import MailError, compose, send
+from ...throttle import password_reset_limits, sign_in_limits
+from .forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    ResetPasswordForm,
+    SignInForm,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -26,6 +35,7 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@sign_in_limits
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -50,6 +60,8 @@ def sign_in():
 @login_required
 def sign_out():
     locale = session.get("locale")
+    record_sign_out(current_user)
+    db.session.commit()
     logout_user()
     session.clear()
     if locale:
@@ -116,3 +128,140 @@ def invitation(token: str):
         status = 422
     return render_template("auth/invitation.html", form=form, invitation=found, token=token,
                            password_min=people.PASSWORD_MIN), status
+
+
+# --- throttling --------------------------------------------------------------------------
+
+@bp.errorhandler(429)
+def too_many_attempts(error):
+    """The same answer whether or not the account exists; the typed e-mail stays in the form."""
+    email = request.form.get("email", "").strip()[:254]
+    if request.endpoint == "auth.forgot_password":
+        form = ForgotPasswordForm(formdata=None, email=email)
+        refused = _("Too many requests for a new password. Wait a few minutes and try again.")
+        page = render_template("auth/forgot_password.html", form=form, refused=refused)
+    else:
+        form = SignInForm(formdata=None, email=email, next=request.form.get("next", ""))
+        refused = _("Too many sign-in attempts. Wait a few minutes and try again.")
+        page = render_template("auth/sign_in.html", form=form, refused=refused)
+    return page, 429, {"Retry-After": "60"}
+
+
+# --- forgotten password ------------------------------------------------------------------
+
+def _mail_locale(user) -> str:
+    supported = current_app.config["LOCALES"]
+    if user.locale in supported:
+        return user.locale
+    programme = user.home_programme
+    return programme.default_locale if programme is not None and programme.default_locale in supported else "en"
+
+
+def _send_reset_link(reset, token: str) -> None:
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    url = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("auth.reset_password", token=token)
+    message = compose("password_reset", reset.user.email, _mail_locale(reset.user), user=reset.user, url=url,
+                      hours=hours)
+    try:
+        send(message)
+    except MailError:
+        # The answer stays the same: telling the visitor would say the account exists.
+        current_app.logger.exception("password-reset mail to user %s failed", reset.user_id)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@password_reset_limits
+def forgot_password():
+    form = ForgotPasswordForm(email=request.args.get("email", "")[:254])
+    if form.validate_on_submit():
+        issued = passwords.request_reset(form.email.data, hours=current_app.config["PASSWORD_RESET_HOURS"])
+        db.session.commit()
+        if issued is not None:
+            _send_reset_link(*issued)
+        flash(_("If an account exists for %(email)s, we have sent it a link to choose a new password. "
+                "Check your e-mail.", email=form.email.data.strip()), "info")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password through the e-mailed link. A GET changes nothing (mail scanners
+    open links); only the form's POST uses the link."""
+    reset = passwords.find_reset(token)
+    state = passwords.reset_state(reset)
+    if reset is not None:
+        g.page_locale = reset.user.locale
+    if state != "valid":
+        return render_template("auth/reset_invalid.html", state=state), 410 if reset else 404
+    form = ResetPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = passwords.complete_reset(reset, form.password.data)
+        except people.PeopleError as error:
+            db.session.rollback()
+            if error.field != "password":
+                return render_template("auth/reset_invalid.html", state="used"), 410
+            form.password.errors.append(error.message)
+            status = 422
+        else:
+            db.session.commit()
+            locale = session.get("locale")
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            if locale:
+                session["locale"] = locale
+            flash(_("Your new password is saved, and you were signed out everywhere. Sign in with it now."),
+                  "success")
+            return redirect(url_for("auth.sign_in", email=user.email))
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/reset_password.html", form=form, token=token, user=reset.user,
+                           password_min=people.PASSWORD_MIN), status
+
+
+# --- the user's own account --------------------------------------------------------------
+
+def _account_page(password_form=None, status=200):
+    return render_template("auth/account.html", password_form=password_form or ChangePasswordForm(formdata=None),
+                           password_min=people.PASSWORD_MIN), status
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return _account_page()
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return _account_page(form, 422)
+    try:
+        passwords.change_password(current_user, current=form.current.data, new=form.password.data)
+    except people.PeopleError as error:
+        db.session.rollback()
+        (form.current if error.field == "current" else form.password).errors.append(error.message)
+        return _account_page(form, 422)
+    db.session.commit()
+    login_user(current_user._get_current_object())  # this session carries the new version; others end
+    flash(_("Your new password is saved. You were signed out on every other device."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    passwords.sign_out_everywhere(current_user)
+    db.session.commit()
+    locale = session.get("locale")
+    logout_user()
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You have signed out on every device and browser."), "info")
+    return redirect(url_for("auth.sign_in"))

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...domain import report_workflow as wf
@@ -72,6 +73,13 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
         conflict = _stored(report, key)
         db.session.refresh(conflict)
         return _render(factory, report, sections, section, answers=answers, conflict=conflict), 409
+    except IntegrityError:
+        db.session.rollback()
+        conflict = _stored(report, key) if stored is None else None
+        if conflict is None:
+            raise
+        # Two first saves at once: the unique (report, key) let the other one in.
+        return _render(factory, report, sections, section, answers=answers, conflict=conflict), 409
     except wf.ReportLocked:
         db.session.rollback()
         abort(403)
@@ -88,13 +96,18 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
 
 def _render(factory, report, sections, section, *, answers=None, errors=None, conflict=None, saved=False):
     stored = _stored(report, section.key)
+    may_write = wf.may_write(report, current_user)
+    # The IP annex is shown only in the read-only view of an IP-validation question: a draft's
+    # editor (every save) does not load the whole plan.
+    shows_annex = not may_write and any(q.kind.value == "ip_validation" for q in section.questions)
     context = dict(
         factory=factory, report=report, section=section, sections=sections, programme=wording_of(report),
         answers=answers if answers is not None else (stored.answers if stored else {}), errors=errors or {},
         stored=stored, conflict=conflict, saved=saved, choices=IP_VALIDATION_CHOICES,
         ip_items=_ip_items(report) if report.kind is ReportKind.PR2 else [],
-        ip_annex=(report.snapshot or {}).get("annexes", {}).get("ip") or ip_annex(report.factory_id),
-        may_write=wf.may_write(report, current_user), section_url=section_url, due=due_for(report),
+        ip_annex=((report.snapshot or {}).get("annexes", {}).get("ip") or ip_annex(report.factory_id))
+        if shows_annex else [],
+        may_write=may_write, section_url=section_url, due=due_for(report),
         comment_form=SectionCommentForm(), comments=_comments(report, section.key),
         counts=(report.snapshot or {}).get("overview_counts") or wf.overview_counts(report.cycle)
         if section.overview_counts else None,
