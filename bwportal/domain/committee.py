@@ -22,6 +22,7 @@ from ..models import (
     MemberRole,
     ProposalStatus,
 )
+from . import audit
 
 MEMBER_FIELDS = ("name", "role", "gender", "how_chosen", "since")
 PROPOSAL_ACTIONS = ("add", "update", "remove")
@@ -203,9 +204,13 @@ def decide(factory, proposal: MemberProposal, decision: str, user, today: date) 
                 member = update_member(member, {"until": values.get("until") or today})
             else:
                 member = update_member(member, values)
+    before = proposal.status
     proposal.status = ProposalStatus.ACCEPTED if decision == "accept" else ProposalStatus.DECLINED
     proposal.decided_by_id = user.id
     proposal.decided_at = datetime.now(UTC)
+    name = (proposal.data or {}).get("name") or (proposal.member.name if proposal.member else "")
+    audit.for_factory(user, f"committee.{decision}", proposal, factory, label=f"{factory.name}: {name}",
+                      changes={"proposal": proposal.action, "status": [before, proposal.status]})
     db.session.flush()
     return member
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Document, DocumentStatus, OutboxMessage, OutboxStatus, ReportStatus
-from . import outbox, report_snapshot
+from . import audit, outbox, report_snapshot
 from . import report_workflow as wf
 from .policy import can
 from .report_spec import sections_for
@@ -126,6 +126,14 @@ def stored_path(document: Document) -> Path | None:
     if path.parent != base or not path.is_file():
         return None
     return path
+
+
+def record_download(user, document: Document) -> None:
+    """A user downloaded the document's PDF (the caller commits before sending it)."""
+    factory = document.factory
+    audit.for_factory(user, "document.download", document, factory, label=f"{factory.name}: {download_name(document)}",
+                      changes={"kind": document.report.kind.value if document.report else document.kind,
+                               "final": document.final, "locale": document.locale})
 
 
 def download_name(document: Document) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AdvisoryVisit, Cycle, EventKind, Finding, IPEvent, IPItem, IPStatus, Origin, Role
-from . import notices
+from . import audit, notices
 from .catalogues import ForeignEntry, check_references
 from .ip_status import CHECKS, completion_blockers, is_overdue
 from .policy import ip_field_writable, ip_status_settable
@@ -137,6 +137,8 @@ def update_item(item: IPItem, actor, changes: dict, expected_version: int, today
             continue
         if not ip_field_writable(actor, field, item.origin):
             raise FieldNotWritable(field)
+        if field == "completion_date" and item.status is not IPStatus.COMPLETED:
+            raise FieldNotWritable(field)  # IP-3, IP-5: set by the verification, after its checks
         record(item, EventKind.FIELD, actor, field=field, old=getattr(item, field), new=value)
         setattr(item, field, value)
         changed.append(field)
@@ -189,10 +191,17 @@ def report_remediated(item: IPItem, actor, note: str) -> None:
     record(item, EventKind.REMEDIATION_REPORTED, actor, body=note)
 
 
+def _audit(item: IPItem, actor, action: str, changes: dict) -> None:
+    factory = item.cycle.factory
+    audit.for_factory(actor, action, item, factory, changes=changes,
+                      label=f"{factory.name}: #{item.id} {item.area_of_improvement[:200]}")
+
+
 def return_to_factory(item: IPItem, actor, comment: str) -> None:
     item.remediation_reported_at = None
     record(item, EventKind.VERIFICATION_RETURNED, actor, body=comment)
     notices.item_verified(item, actor, completed=False)
+    _audit(item, actor, "ip.return", {"status": item.status})
 
 
 def complete(item: IPItem, actor, completion_date: date, checks: dict[str, bool],
@@ -202,6 +211,7 @@ def complete(item: IPItem, actor, completion_date: date, checks: dict[str, bool]
     reasons = completion_blockers(item, checks, newer_assessment_exists)
     if reasons:
         raise CannotComplete(reasons)
+    status_before = item.status
     for name, _label in CHECKS:
         setattr(item, name, True)
     record(item, EventKind.FIELD, actor, field="completion_date", old=item.completion_date, new=completion_date)
@@ -212,6 +222,7 @@ def complete(item: IPItem, actor, completion_date: date, checks: dict[str, bool]
     _set_status(item, IPStatus.COMPLETED, actor)
     item.updated_at = _now()
     notices.item_verified(item, actor, completed=True)
+    _audit(item, actor, "ip.verify", {"status": [status_before, item.status], "completion_date": completion_date})
 
 
 def set_needs_worker_interviews(item: IPItem, actor, needed: bool) -> None:

@@ -2,12 +2,13 @@
 each in a fixed number of queries whatever the number of items."""
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AdvisoryVisit, EventKind, IPEvent, IPItem, IPStatus, Origin
+from . import audit
 from .ip_status import status_on, verification_due
 
 
@@ -97,3 +98,12 @@ def verification_entries(factory_ids) -> list[tuple[IPItem, dict]]:
         visits, due = verification_due(item.remediation_reported_at, dates.get(item.factory_id, []))
         entries.append((item, {"visits": visits, "due": due}))
     return entries
+
+
+def record_export(user, factory, fmt: str, filters: Filters, count: int) -> None:
+    """The IP left the portal as a spreadsheet: who, which filters, how many items (the
+    caller commits before sending the file)."""
+    default = asdict(Filters())
+    chosen = {k: v for k, v in asdict(filters).items() if v != default[k]}
+    audit.for_factory(user, "ip.export", factory, factory, label=f"{factory.name}: {fmt.upper()}",
+                      changes={"format": fmt, "items": count, **({"filters": chosen} if chosen else {})})

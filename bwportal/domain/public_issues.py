@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Cluster, CompliancePoint, EvidenceFile, Finding, PublicResponse
+from . import audit
 
 MAX_TEXT = 10_000
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -335,14 +336,29 @@ def verify(response: PublicResponse, actor, expected_version: int | None, now: d
         return
     response.verified_at = now or _now()
     response.verified_by_id = actor.id
+    _audit(actor, "public_response.verify", response, response.finding, {"version": response.version})
     db.session.flush()
 
 
-def unverify(response: PublicResponse) -> None:
+def unverify(response: PublicResponse, actor=None) -> None:
     if not response.verified:
         return
     _needs_verification_again(response)
+    if actor is not None:
+        _audit(actor, "public_response.unverify", response, response.finding, {"version": response.version})
     db.session.flush()
+
+
+def _audit(actor, action: str, obj, finding: Finding, changes: dict | None = None) -> None:
+    factory = finding.cycle.factory
+    audit.for_factory(actor, action, obj, factory, label=f"{factory.name}: {finding.text[:200]}", changes=changes)
+
+
+def record_download(actor, evidence: EvidenceFile) -> None:
+    """A signed-in user downloaded an evidence file (the caller commits before sending it)."""
+    finding = evidence.response.finding
+    _audit(actor, "evidence.download", evidence, finding,
+           {"file": evidence.original_name, "size": evidence.size, "verified": evidence.response.verified})
 
 
 def delete_file(evidence: EvidenceFile) -> str:

@@ -27,7 +27,7 @@ from ..models import (
     ReportTransition,
     Role,
 )
-from . import notices, report_snapshot, subscriptions
+from . import audit, notices, report_snapshot, subscriptions
 from .deadlines import PR1_DUE_AFTER  # PR-3: due 30 days after the assessment report's release
 from .report_spec import missing_required
 
@@ -54,13 +54,20 @@ class ReportLocked(WorkflowError):
     """A write to a report that is not a draft."""
 
 
+def _role(user) -> Role | None:
+    """The role acting; None for no one (anonymous, or a deactivated account), who may do nothing."""
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "active", False):
+        return None
+    return user.role
+
+
 def allowed_actions(report: ProgressReport, user) -> list[str]:
     return [action for (kind, action), (src, _dst, role, _c) in TRANSITIONS.items()
-            if kind is report.kind and src is report.status and user.role is role]
+            if kind is report.kind and src is report.status and _role(user) is role]
 
 
 def may_write(report: ProgressReport, user) -> bool:
-    return report.status is D and user.role is AUTHORS[report.kind]
+    return report.status is D and _role(user) is AUTHORS[report.kind]
 
 
 def fire(report: ProgressReport, action: str, user, comment: str = "") -> None:
@@ -69,7 +76,7 @@ def fire(report: ProgressReport, action: str, user, comment: str = "") -> None:
     if spec is None or spec[0] is not report.status:
         raise WorkflowError(_l("This report cannot do that in its current state."))
     src, dst, role, needs_comment = spec
-    if user.role is not role:
+    if _role(user) is not role:
         raise WorkflowError(_l("Your account may not do this."))
     if needs_comment and not comment.strip():
         raise WorkflowError(_l("Please say what the factory should change."))
@@ -89,6 +96,10 @@ def fire(report: ProgressReport, action: str, user, comment: str = "") -> None:
     db.session.add(ReportTransition(report_id=report.id, factory_id=report.factory_id, action=action,
                                     from_status=src, to_status=dst, actor_id=user.id, comment=comment.strip()))
     notices.report_moved(report, action, user)  # JOB-2, PR-9: in this same transaction
+    factory = report.factory
+    audit.for_factory(user, f"report.{action}", report, factory,
+                      label=f"{factory.name}: {report.kind.value.upper()} {report.report_date.isoformat()}",
+                      changes={"kind": report.kind.value, "status": [src.value, dst.value]})
 
 
 def answers_by_section(report: ProgressReport) -> dict[str, dict]:

@@ -22,11 +22,13 @@ from ..models import (
     Cycle,
     Enrolment,
     EnrolmentStatus,
+    Factory,
     FactoryTraining,
     Role,
     TrainingCourse,
     TrainingSession,
 )
+from . import audit
 
 
 def N_(msgid: str) -> str:
@@ -205,11 +207,22 @@ def _check_dates(action: str, session: TrainingSession, today: date) -> None:
         raise TrainingError(_l("This session has not taken place yet."))
 
 
-def _move(enrolment: Enrolment, to: EnrolmentStatus, user) -> Enrolment:
+# The EA's decisions on a factory's enrolment go to the audit trail.
+AUDITED = frozenset({"register", "confirm", "decline", "complete", "cancel"})
+
+
+def _move(enrolment: Enrolment, to: EnrolmentStatus, user, action: str) -> Enrolment:
+    before = enrolment.status
     enrolment.status = to
     enrolment.updated_by_id = user.id
     enrolment.updated_at = datetime.now(UTC)
     db.session.flush()
+    if action in AUDITED:
+        factory = db.session.get(Factory, enrolment.factory_id)
+        session = enrolment.session
+        audit.for_factory(user, f"training.{action}", enrolment, factory,
+                          label=f"{factory.name}: {session.course.name} {session.starts_on.isoformat()}",
+                          changes={"status": [before, to], "participants": enrolment.participants})
     return enrolment
 
 
@@ -232,7 +245,7 @@ def act_on_session(factory, session: TrainingSession, action: str, user, today: 
         enrolment.participants = participants
     if note is not None:
         enrolment.note = note
-    return _move(enrolment, to, user)
+    return _move(enrolment, to, user, action)
 
 
 def act_on_enrolment(enrolment: Enrolment, action: str, user, today: date) -> Enrolment:
@@ -241,7 +254,7 @@ def act_on_enrolment(enrolment: Enrolment, action: str, user, today: date) -> En
         raise WrongRole(action)
     to = next_status(enrolment.status, action, user.role)
     _check_dates(action, enrolment.session, today)
-    return _move(enrolment, to, user)
+    return _move(enrolment, to, user, action)
 
 
 # --- what the page shows -----------------------------------------------------------

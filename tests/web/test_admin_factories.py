@@ -141,5 +141,5 @@ def test_audit_trail_shows_the_programmes_events_only(login, world):
     trail = admin.get("/admin/audit").get_data(as_text=True)
     assert "factory.edit" in trail and "Angkor Garments Ltd" in trail and "admin@example.com" in trail
     other = login(world.admin_id).get("/admin/audit").get_data(as_text=True)
-    assert "factory.edit" not in other
-    assert "factory.edit" not in login(world.admin).get("/admin/audit?action=user.").get_data(as_text=True)
+    assert ">factory.edit</code>" not in other  # the filter offers the action; no row shows it
+    assert ">factory.edit</code>" not in login(world.admin).get("/admin/audit?action=user.").get_data(as_text=True)

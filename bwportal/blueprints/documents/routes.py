@@ -65,4 +65,7 @@ def download(factory_id: int, document_id: int):
     response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
     response.headers.pop("Expires", None)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.status_code != 304:  # a revalidated copy the browser already holds is no new download
+        documents.record_download(current_user, document)
+        db.session.commit()  # before the file leaves: a download that cannot be recorded is not sent
     return response

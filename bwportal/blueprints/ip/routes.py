@@ -16,6 +16,7 @@ from ...domain.ip_queries import (
     Filters,
     ip_items,
     latest_assessor_comments,
+    record_export,
     status_counts,
     verification_entries,
     visit_dates,
@@ -114,8 +115,12 @@ def index(factory_id: int):
 def export_items(factory_id: int, fmt: str):
     factory = load_factory(factory_id, "ip.export")
     today = _today(factory)
-    items = ip_items(factory.id, _filters(), today)
-    return export.response(factory, items, today, fmt)
+    filters = _filters()
+    items = ip_items(factory.id, filters, today)
+    response = export.response(factory, items, today, fmt)
+    record_export(current_user, factory, fmt, filters, len(items))
+    db.session.commit()  # before the file leaves: an export that cannot be recorded is not sent
+    return response
 
 
 # --- one item ------------------------------------------------------------------------

@@ -185,7 +185,11 @@ def respond(factory_id: int, finding_id: int):
 @login_required
 def download(factory_id: int, file_id: int):
     factory = load_factory(factory_id, "public.view")
-    return send_evidence(_file(factory, file_id), "private")
+    evidence = _file(factory, file_id)
+    response = send_evidence(evidence, "private")  # 404 if the file is gone: nothing to record
+    ops.record_download(current_user, evidence)
+    db.session.commit()  # before the file leaves: a download that cannot be recorded is not sent
+    return response
 
 
 @bp.post("/files/<int:file_id>/delete")
@@ -261,6 +265,6 @@ def unverify(factory_id: int, finding_id: int):
     response = ops.response_for(finding.id)
     if response is None:
         abort(404)
-    ops.unverify(response)
+    ops.unverify(response, current_user)
     db.session.commit()
     return _after_card_action(factory, finding, message=_("The response is marked Unverified again."))

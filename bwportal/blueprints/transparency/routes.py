@@ -73,6 +73,10 @@ def factory(public_id: int):
 
 @bp.get("/files/<int:public_file_id>")
 def evidence(public_file_id: int):
+    # Not in the audit trail: the file is published to everyone, served with a public cache
+    # (shared caches answer most requests, so a record would be incomplete anyway), and
+    # keeping anonymous visitors' addresses would collect personal data for no accountability.
+    # Signed-in users' downloads of the same file from the factory's pages are recorded.
     found = public.public_file(public_file_id, _today())
     if found is None:
         abort(404)
