@@ -45,7 +45,7 @@ def _url(route, objects):
 
 
 @pytest.mark.parametrize("who", OTHER_ROLES)
-def test_other_roles_never_reach_admin_pages(app, client, world, kh_objects, who):
+def test_other_roles_never_reach_admin_pages(app, client, world, kh_objects, coverage, who):
     sign_in(client, getattr(world, who))
     calls = 0
     for route in admin_routes(app):
@@ -54,10 +54,11 @@ def test_other_roles_never_reach_admin_pages(app, client, world, kh_objects, who
             assert response.status_code in (403, 404), (who, method, route.rule.rule, response.status_code)
             assert b"Someone Secret" not in response.data
             calls += 1
+            coverage.add("admin", route.rule.rule, method, who)
     print(f"{who}: {calls} admin calls, all refused")
 
 
-def test_other_programmes_admin_gets_404_for_this_programmes_objects(app, client, world, kh_objects):
+def test_other_programmes_admin_gets_404_for_this_programmes_objects(app, client, world, kh_objects, coverage):
     sign_in(client, world.admin_id)
     calls = 0
     for route in admin_routes(app):
@@ -68,12 +69,14 @@ def test_other_programmes_admin_gets_404_for_this_programmes_objects(app, client
             assert response.status_code == 404, (method, route.rule.rule, response.status_code)
             assert b"Angkor" not in response.data and b"Someone Secret" not in response.data
             calls += 1
+            coverage.add("admin", route.rule.rule, method, "admin_id")
     assert calls > 5
     print(f"admin of another programme: {calls} calls with this programme's ids, all 404")
 
 
-def test_anonymous_is_sent_to_sign_in(app, client, world, kh_objects):
+def test_anonymous_is_sent_to_sign_in(app, client, world, kh_objects, coverage):
     for route in admin_routes(app):
         for method in route.methods:
             response = client.open(_url(route, kh_objects), method=method)
             assert response.status_code == 302 and "/sign-in" in response.location, route.rule.rule
+            coverage.add("admin", route.rule.rule, method, "anonymous")

@@ -119,8 +119,11 @@ def _edit(kind: str, entry_id: int | None):
             return redirect(url_for("catalogue.index"))
     elif form.is_submitted():
         status = 422
+    # The portal's own wording of the name, from Python: the template's _() would %-format the
+    # admin's text ("%d" was a 500) and mark it safe.
+    portal_name = _(entry.name) if entry else ""
     return render_template("catalogue/edit.html", form=form, kind=kind, entry=entry, locales=_locales(),
-                           field_name=translation_field_name), status
+                           field_name=translation_field_name, portal_name=portal_name), status
 
 
 # --- the report questions ---------------------------------------------------------------

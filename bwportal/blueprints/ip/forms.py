@@ -80,6 +80,10 @@ def build_item_form(user, origin, catalogues, *, item=None, formdata=None, new_a
         writable = writable - {"status"}  # only Better Work reopens a Completed item
     if item is None or item.status is not IPStatus.COMPLETED:
         writable = writable - {"completion_date"}  # set by the verification, with its checks
+    elif "status" in writable:
+        # Better Work edits a Completed item (its completion date, key work ahead) and keeps it
+        # Completed; choosing another status reopens it. Without this choice every save reopened it.
+        settable = settable | {IPStatus.COMPLETED}
     for name in list(IP_FIELD_OWNERS):
         if name not in writable and name in form:
             del form[name]

@@ -139,6 +139,10 @@ def session_registration(factory_id: int, session_id: int, action: str):
     session = _session(factory, session_id)
     form = RegistrationForm()
     if not form.validate_on_submit():
+        enrolment = ops.enrolment_of(factory.id, session.id)
+        if action not in ops.actions_for(enrolment.status if enrolment else None, current_user.role):
+            # Sent from a page that was out of date: no form to show again, say why instead (409).
+            return _session_action(factory, session, action)
         return _render(factory, tab=request.form.get("tab"), form=form, form_for=session.id, status=422)
     return _session_action(factory, session, action, participants=form.participants.data, note=form.note.data)
 
