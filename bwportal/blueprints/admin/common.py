@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ...domain.policy import can
 from ...extensions import db
+from ...forms.fields import db_int
 from ..scoping import load_factory
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -26,5 +27,5 @@ def admin_factory(factory_id: int):
 
 def paginate(query, per_page: int = PER_PAGE):
     """One page of ``query``; ?page= beyond the end shows an empty page, not an error."""
-    return db.paginate(query, page=request.args.get("page", 1, type=int), per_page=per_page,
+    return db.paginate(query, page=request.args.get("page", 1, type=db_int), per_page=per_page,
                        error_out=False, max_per_page=100)

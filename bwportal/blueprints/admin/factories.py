@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from ...domain import factory_admin as fa
 from ...domain.people import factory_users, open_invitations
 from ...extensions import db
+from ...forms.fields import db_int
 from ...models import EAAssignment, User
 from .common import admin_factory, bp, paginate, require_admin
 from .forms import AdvisorForm, FactoryForm
@@ -29,7 +30,7 @@ def factories():
     q = request.args.get("q", "")[:200]
     status = request.args.get("status", "active")
     status = status if status in STATUSES else "active"
-    ea_id = request.args.get("ea", type=int)
+    ea_id = request.args.get("ea", type=db_int)
     page = paginate(fa.search_factories(programme.id, q, status, ea_id))
     return render_template("admin/factories.html", page=page, q=q, status=status, ea_id=ea_id,
                            advisors=fa.advisors(programme.id), leads=fa.lead_advisors(f.id for f in page.items))

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ...domain import people
 from ...extensions import db
+from ...forms.fields import db_int
 from ...i18n import language_choices
 from ...models import BuyerOrganisation, Invitation, Role, User
 from ..onboarding import send_invitation, set_user_active
@@ -82,7 +83,7 @@ ADMIN_INVITES = (Role.EA, Role.ASSESSOR, Role.ADMIN, Role.BUYER)
 @login_required
 def new_invitation():
     programme = require_admin()
-    factory_id = request.values.get("factory_id", type=int)
+    factory_id = request.values.get("factory_id", type=db_int)
     factory = admin_factory(factory_id) if factory_id else None
     form = InvitationForm(locale=programme.default_locale)
     roles = (Role.FACTORY,) if factory is not None else ADMIN_INVITES

@@ -10,6 +10,7 @@ from ...domain import subscriptions as subs
 from ...domain.dashboard import buyer_rows
 from ...domain.policy import can
 from ...extensions import db, htmx
+from ...forms.fields import db_int
 
 bp = Blueprint("buyers", __name__)
 
@@ -32,7 +33,7 @@ def _query() -> str:
 
 def _factories_page(*, status=200, message=None, error=None):
     query = _query()
-    page = db.paginate(subs.listing_factories(current_user, query), page=request.args.get("page", 1, type=int),
+    page = db.paginate(subs.listing_factories(current_user, query), page=request.args.get("page", 1, type=db_int),
                        per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
     states = subs.subscriptions_by_factory(current_user.buyer_organisation_id, [f.id for f in page.items])
     template = "buyers/_factories.html" if htmx else "buyers/factories.html"

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from ...domain.outbox import notices_for
 from ...extensions import db
+from ...forms.fields import db_int
 from ...jobs.notices import render
 
 bp = Blueprint("notices", __name__)
@@ -14,7 +15,7 @@ bp = Blueprint("notices", __name__)
 @bp.get("/notices")
 @login_required
 def index():
-    page = db.paginate(notices_for(current_user.id), page=request.args.get("page", 1, type=int), per_page=25,
+    page = db.paginate(notices_for(current_user.id), page=request.args.get("page", 1, type=db_int), per_page=25,
                        error_out=False)
     locale = str(get_locale())
     return render_template("notices/index.html", page=page, notices=[(row, render(row, locale)) for row in page.items])
