@@ -66,10 +66,10 @@ def test(pytest_args: list[str]) -> None:
 
 
 def bench(args: list[str]) -> None:
-    names = sorted(p.stem for p in (ROOT / "bench").glob("*.py"))
+    names = sorted(p.stem for p in (ROOT / "bench").glob("*.py") if not p.stem.startswith("_"))  # _*: shared parts
     if not args or args[0] not in names:
         sys.exit(f"python3 dev.py bench NAME [arguments]; NAME is one of: {', '.join(names)}")
-    ensure_venv("test")  # the benchmarks drive chromium through Playwright, a test extra
+    ensure_venv("test,bench")  # Playwright (a test extra) drives chromium; peer_admin needs Flask-Admin
     compile_translations()
     result = subprocess.run([str(PY), str(ROOT / "bench" / f"{args[0]}.py"), *args[1:]], cwd=ROOT)
     sys.exit(result.returncode)

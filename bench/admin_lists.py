@@ -4,9 +4,11 @@
     .venv/bin/python bench/admin_lists.py [--factories 10000]
 
 Builds a throw-away SQLite database (or uses DATABASE_URL, which it fills: use a scratch
-database), loads the demo data, adds N factories to Cambodia, each with a lead EA and two
-users, and prints, for each admin list, the median server time of 5 calls (in-process test
-client, no network) and the number of SQL queries. It prints figures; it asserts nothing.
+database) with the scale programme's people (bwportal/seed_scale.py, ``people_only``): N
+factories, each with a lead EA (an EA leads 20 to 50) and 2 or 3 users, and the brands'
+subscriptions. It prints, for each admin list, the median server time of 5 calls
+(in-process test client, no network) and the number of SQL queries. It prints figures; it
+asserts nothing.
 """
 
 import argparse
@@ -27,45 +29,34 @@ def main() -> None:
     os.environ.setdefault("BWPORTAL_INSTANCE", tempfile.mkdtemp(prefix="bwportal-bench-"))
 
     from flask_migrate import upgrade
-    from sqlalchemy import event, insert, select
+    from sqlalchemy import event, select
 
     from bwportal import create_app
-    from bwportal.demo import DEMO_PASSWORD, seed_demo
     from bwportal.extensions import db
-    from bwportal.models import EAAssignment, Factory, Programme, Role, User
+    from bwportal.models import User
+    from bwportal.seed_scale import SCALE_PASSWORD, seed_scale
 
-    app = create_app({"WTF_CSRF_ENABLED": False})
+    app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     with app.app_context():
         upgrade()
-        seed_demo()
-        programme = db.session.scalar(select(Programme).filter_by(name="Cambodia"))
-        ea = db.session.scalar(select(User).filter_by(email="ea@demo.test"))
-        ea_id = ea.id
         started = time.perf_counter()
-        first_id = (db.session.scalar(select(db.func.max(Factory.id))) or 0) + 1
         n = args.factories
-        db.session.execute(insert(Factory), [
-            {"id": first_id + i, "programme_id": programme.id, "name": f"Scale Factory {i:05d}", "version": 1}
-            for i in range(n)])
-        db.session.execute(insert(EAAssignment), [
-            {"ea_id": ea_id, "factory_id": first_id + i, "is_lead": True} for i in range(n)])
-        db.session.execute(insert(User), [
-            {"email": f"user{i}.{k}@scale.test", "name": f"User {i} {k}", "role": Role.FACTORY,
-             "factory_id": first_id + i, "password_hash": ""} for i in range(n) for k in range(2)])
-        db.session.commit()
-        print(f"{n:,} factories, {2 * n:,} users added in {time.perf_counter() - started:.1f} s "
+        result = seed_scale(n, name="Admin Lists", replace=True, people_only=True)
+        admin = result.sample["programme admin"]
+        ea_id = db.session.scalar(select(User.id).filter_by(email=result.sample["Enterprise Advisor"]))
+        print(f"{n:,} factories, {result.counts['user']:,} users added in {time.perf_counter() - started:.1f} s "
               f"({db.engine.dialect.name})")
 
     client = app.test_client()
-    client.post("/sign-in", data={"email": "admin@demo.test", "password": DEMO_PASSWORD})
+    client.post("/sign-in", data={"email": admin, "password": SCALE_PASSWORD})
     pages = {
         "factories, first page": "/admin/factories",
         "factories, page 200": "/admin/factories?page=200",
-        "factories, search": "/admin/factories?q=factory%2009",
-        "factories, by EA": f"/admin/factories?ea={ea_id}&page=100",
+        "factories, search": "/admin/factories?q=garments%2009",
+        "factories, by EA": f"/admin/factories?ea={ea_id}",
         "people, first page": "/admin/people",
         "people, role + page 300": "/admin/people?role=factory&page=300",
-        "people, search": "/admin/people?q=user9999.",
+        "people, search": "/admin/people?q=f09999.",
         "audit trail": "/admin/audit",
     }
     print(f"{'page':28} {'median ms':>10} {'queries':>8} {'bytes':>8}")

@@ -65,17 +65,57 @@ KINDS: dict[str, Kind] = {
 REPORT_NAMES = {ReportKind.PR1: N_("Progress Report 1"), ReportKind.PR2: N_("Progress Report 2")}
 
 
+# Ids per IN (...) when the sweep asks about many factories at once.
+IN_CHUNK = 5000
+
+
+def _chunks(ids) -> list[list[int]]:
+    ids = sorted(set(ids))
+    return [ids[i:i + IN_CHUNK] for i in range(0, len(ids), IN_CHUNK)]
+
+
+def _factory_users(factory_ids) -> tuple:
+    return User.factory_id.in_(factory_ids), User.role == Role.FACTORY, User.active
+
+
+def _advisors(factory_ids) -> tuple:
+    """Current EAs, lead and supporting (with EAAssignment joined on the user)."""
+    return EAAssignment.factory_id.in_(factory_ids), EAAssignment.ended_at.is_(None), User.active
+
+
 def factory_users(factory_id: int) -> list[User]:
-    return list(db.session.scalars(select(User).where(
-        User.factory_id == factory_id, User.role == Role.FACTORY, User.active).order_by(User.id)))
+    return list(db.session.scalars(select(User).where(*_factory_users([factory_id])).order_by(User.id)))
 
 
 def advisors(factory_id: int) -> list[User]:
     """The factory's current EAs, lead and supporting."""
     return list(db.session.scalars(
-        select(User).join(EAAssignment, EAAssignment.ea_id == User.id)
-        .where(EAAssignment.factory_id == factory_id, EAAssignment.ended_at.is_(None), User.active)
+        select(User).join(EAAssignment, EAAssignment.ea_id == User.id).where(*_advisors([factory_id]))
         .order_by(User.id)).unique())
+
+
+def factory_user_ids_of(factory_ids) -> dict[int, list[int]]:
+    """``factory_users`` of many factories, as ids: factory id -> user ids (the deadline sweep;
+    ids only, since a notice needs no more, and loading thousands of users costs seconds)."""
+    found: dict[int, list[int]] = {}
+    for chunk in _chunks(factory_ids):
+        for factory_id, user_id in db.session.execute(
+                select(User.factory_id, User.id).where(*_factory_users(chunk)).order_by(User.id)):
+            found.setdefault(factory_id, []).append(user_id)
+    return found
+
+
+def advisor_ids_of(factory_ids) -> dict[int, list[int]]:
+    """``advisors`` of many factories, as ids: factory id -> user ids."""
+    found: dict[int, list[int]] = {}
+    for chunk in _chunks(factory_ids):
+        for factory_id, user_id in db.session.execute(
+                select(EAAssignment.factory_id, User.id).join(EAAssignment, EAAssignment.ea_id == User.id)
+                .where(*_advisors(chunk)).order_by(User.id)):
+            ids = found.setdefault(factory_id, [])
+            if user_id not in ids:
+                ids.append(user_id)
+    return found
 
 
 def _count(condition) -> int:
@@ -91,6 +131,36 @@ def notify(kind: str, recipients, *, factory, obj, params: dict, link: dict, due
     for user in recipients:
         key = outbox.key_for(f"mail.{kind}", obj, user.id, due)
         written += outbox.write(f"mail.{kind}", key, payload=payload, recipient_id=user.id, factory_id=factory.id)
+    return written
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notice to some recipients (user ids), for ``notify_many``."""
+
+    kind: str
+    recipient_ids: list[int]
+    factory_id: int
+    factory_name: str
+    obj: object
+    params: dict
+    link: dict
+    due: date | None = None
+
+
+def notify_many(notices) -> dict[str, int]:
+    """``notify`` for many notices in a few statements (the deadline sweep); returns how
+    many rows were new, by kind."""
+    rows, written = [], {}
+    for notice in notices:
+        assert notice.kind in KINDS, notice.kind
+        kind = f"mail.{notice.kind}"
+        payload = {"params": {"factory": notice.factory_name, **notice.params}, "link": notice.link}
+        written[notice.kind] = 0
+        rows += [{"kind": kind, "key": outbox.key_for(kind, notice.obj, user_id, notice.due), "payload": payload,
+                  "recipient_id": user_id, "factory_id": notice.factory_id} for user_id in notice.recipient_ids]
+    for _row_id, kind in outbox.write_many(rows):
+        written[kind.removeprefix("mail.")] += 1
     return written
 
 

@@ -33,8 +33,10 @@ class Factory(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
     programme = relationship("Programme", back_populates="factories", lazy="joined")
+    # Loaded when asked for (the organization page, the snapshot), not with every factory a
+    # query brings in: most pages never show it, and each load cost a query.
     customers = relationship(
-        "BuyerOrganisation", secondary="factory_customer", lazy="selectin", order_by="BuyerOrganisation.name"
+        "BuyerOrganisation", secondary="factory_customer", lazy="select", order_by="BuyerOrganisation.name"
     )
     updated_by = relationship("User", foreign_keys=[updated_by_id], lazy="joined")
 
