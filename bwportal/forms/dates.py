@@ -22,6 +22,7 @@ class DayField(DateField):
         raw = (valuelist[0] or "").strip()
         self.data = None
         if not raw:
+            self.raw_data = [""]  # blanks are empty: InputRequired refuses them (" " was a 500)
             return
         for fmt in self.strptime_format:
             try:

@@ -16,6 +16,7 @@ class WholeNumberField(IntegerField):
         raw = (valuelist[0] or "").strip()
         if raw == "":
             self.data = None
+            self.raw_data = [""]  # blanks are empty: InputRequired refuses them
             return
         try:
             self.data = int(raw)

@@ -59,10 +59,11 @@ FUZZ_SETTINGS = settings.get_profile("fuzz-forms")
 class Use:
     """One way a POST route is used: who posts, with which objects, from which page.
 
-    ``args``: route argument -> for ids (and the invitation token), a key of ``fuzz_objects``;
-    for words (kind, change, action, section_key), the word itself. ``page``: where the form is, if neither the route's own URL nor one of its
-    parents shows it (a format string over the objects). ``fields``: the field names and kinds
-    posted when no page shows the form (a button, or a form shown only after a step)."""
+    ``args``: route argument -> for ids (and the tokens), a key of ``fuzz_objects``; for words
+    (kind, change, action, section_key), the word itself. ``page``: where the form is, if
+    neither the route's own URL nor one of its parents shows it (a format string over the
+    objects). ``fields``: the field names and kinds posted when no page shows the form (a
+    button, or a form shown only after a step)."""
 
     who: str | None
     args: dict = field(default_factory=dict)
@@ -673,3 +674,15 @@ def test_numbers_past_any_id_answer_without_a_500(app, world):
                         (admin, "/admin/factories?ea=2147483648"), (admin, f"/notices?page={huge}"),
                         (buyer, f"/buyers/factories?page={huge}")):
         assert client.get(url).status_code == 200, url
+
+
+def test_a_blank_date_is_an_empty_date(app, world, fuzz_objects):
+    """A visit logged with the date " " passed InputRequired (the raw text was not empty) and
+    the database refused the missing date: a 500. Blanks are now empty: the form says so."""
+    client = app.test_client()
+    sign_in(client, world.ea)
+    answer = client.post(f"/factories/{world.angkor.id}/visits",
+                         data={"cycle_id": fuzz_objects["cycle"], "visit_date": " ", "description": fuzz.SCRIPT})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert "Please enter the date of the visit." in html and not fuzz.raw_markup(html)
