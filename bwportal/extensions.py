@@ -23,7 +23,10 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects keep their values after a commit: the answer a view renders after a save shows what
+# it has just written without reading it back (a section save read its report and sections twice).
+# Each request, job and CLI command has a session of its own, so nothing is kept for long.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

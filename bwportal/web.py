@@ -3,6 +3,7 @@
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import joinedload
 from werkzeug.routing import IntegerConverter
 
 from .domain.audit import REMOTE_ADDR
@@ -19,13 +20,17 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# What every page asks of the signed-in user (menus, locale, time zone, tenancy), loaded with it.
+SIGNED_IN_USER = (joinedload(User.factory), joinedload(User.buyer_organisation), joinedload(User.programme))
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     """The session holds "<id>:<session version>" (User.get_id); a session from before the
     user's last "sign out everywhere", new password or deactivation no longer counts."""
     user_key, _, version = (user_id or "").partition(":")
     try:
-        user = db.session.get(User, int(user_key))
+        user = db.session.get(User, int(user_key), options=SIGNED_IN_USER)
         version = int(version)
     except (TypeError, ValueError):
         return None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Cluster, CompliancePoint, Cycle, Finding, Role, User
@@ -24,10 +25,10 @@ class CycleSummary:
     publicly_reported: int
 
 
-def cycles_of(factory_id: int) -> list[Cycle]:
+def cycles_of(factory_id: int, *options) -> list[Cycle]:
     """The factory's cycles, newest (highest number) first."""
     return list(db.session.scalars(
-        select(Cycle).where(Cycle.factory_id == factory_id).order_by(Cycle.number.desc())
+        select(Cycle).where(Cycle.factory_id == factory_id).order_by(Cycle.number.desc()).options(*options)
     ))
 
 
@@ -44,7 +45,8 @@ def cycle_summaries(factory_id: int) -> list[CycleSummary]:
             .group_by(Finding.cycle_id)
         )
     }
-    return [CycleSummary(c, *counts.get(c.id, (0, 0))) for c in cycles_of(factory_id)]
+    cycles = cycles_of(factory_id, joinedload(Cycle.lead_assessor))  # the table names each lead assessor
+    return [CycleSummary(c, *counts.get(c.id, (0, 0))) for c in cycles]
 
 
 def next_cycle_number(factory_id: int) -> int:

@@ -5,9 +5,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import AdvisoryVisit, EventKind, IPEvent, IPItem, IPStatus, Origin
+from ..models import AdvisoryVisit, Cycle, EventKind, IPEvent, IPItem, IPStatus, Origin
 from . import audit
 from .ip_status import status_on, verification_due
 
@@ -83,6 +84,7 @@ def verification_queue(factory_ids) -> list[IPItem]:
         .where(IPItem.factory_id.in_(factory_ids), IPItem.remediation_reported_at.is_not(None),
                IPItem.status != IPStatus.COMPLETED)
         .order_by(IPItem.publicly_reported.desc(), IPItem.remediation_reported_at, IPItem.id)
+        .options(joinedload(IPItem.cycle).joinedload(Cycle.factory))  # the queue names each item's factory
     )
     return list(db.session.scalars(stmt).unique())
 

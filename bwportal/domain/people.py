@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Factory, Invitation, Role, User
@@ -62,7 +63,9 @@ def programme_users(programme_id: int) -> Select:
 
 
 def search_users(programme_id: int, q: str = "", role: Role | None = None, active: bool | None = None) -> Select:
-    query = programme_users(programme_id)
+    # The list names each person's factory, brand or programme.
+    query = programme_users(programme_id).options(
+        joinedload(User.factory), joinedload(User.buyer_organisation), joinedload(User.programme))
     if q.strip():
         needle = f"%{q.strip().lower()}%"
         query = query.where(or_(func.lower(User.email).like(needle), func.lower(User.name).like(needle)))

@@ -74,7 +74,7 @@ def sweep(now: datetime | None = None) -> Counter:
         overdue = [(item, state) for item, state in verification_entries(factory_ids)
                    if state["due"] is not None and state["due"] < today]
         advisors = notices.advisor_ids_of({item.factory_id for item, _state in overdue})
-        pending += [notices.Notice(  # item.cycle.factory came with the item (joined)
+        pending += [notices.Notice(  # item.cycle.factory came with the queue (joinedload)
             "verification_overdue", advisors.get(item.factory_id, []), item.factory_id, item.cycle.factory.name,
             obj=item.id, due=state["due"],
             params={"due": state["due"].isoformat(), "item": item.area_of_improvement[:200]},

@@ -22,8 +22,10 @@ class Cycle(db.Model):
     lead_assessor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
-    factory = relationship("Factory", lazy="joined")
-    lead_assessor = relationship("User", lazy="joined")
+    # Not joined: a cycle's factory is in the session already on most pages, and lists that
+    # name it or the lead assessor load them (ip_queries.verification_queue, assessments).
+    factory = relationship("Factory", lazy="select")
+    lead_assessor = relationship("User", lazy="select")
     findings = relationship("Finding", back_populates="cycle", order_by="Finding.id", lazy="raise")
 
 

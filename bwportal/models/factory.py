@@ -38,7 +38,7 @@ class Factory(db.Model):
     customers = relationship(
         "BuyerOrganisation", secondary="factory_customer", lazy="select", order_by="BuyerOrganisation.name"
     )
-    updated_by = relationship("User", foreign_keys=[updated_by_id], lazy="joined")
+    updated_by = relationship("User", foreign_keys=[updated_by_id], lazy="select")  # the organization page only
 
     __mapper_args__ = {"version_id_col": version}
 

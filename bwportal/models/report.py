@@ -90,7 +90,7 @@ class ReportSection(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
-    report = relationship("ProgressReport", back_populates="sections", lazy="joined")
+    report = relationship("ProgressReport", back_populates="sections", lazy="select")  # loaded before its sections
     updated_by = relationship("User", lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}

@@ -65,9 +65,11 @@ class User(db.Model):
     # signed cookies, so the number need not be secret.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    factory = relationship("Factory", foreign_keys=[factory_id], lazy="joined")
-    buyer_organisation = relationship("BuyerOrganisation", lazy="joined")
-    programme = relationship("Programme", lazy="joined")
+    # Loaded with the signed-in user (web.SIGNED_IN_USER) and by the lists that name them, not
+    # wherever a user is joined as somebody's author, editor or verifier.
+    factory = relationship("Factory", foreign_keys=[factory_id], lazy="select")
+    buyer_organisation = relationship("BuyerOrganisation", lazy="select")
+    programme = relationship("Programme", lazy="select")
 
     # Flask-Login protocol
     @property

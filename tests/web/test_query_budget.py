@@ -1,0 +1,111 @@
+"""What the hot paths ask of the database (issue 10): a PR1 section save and switch, the IP
+list and an IP inline save, counted in statements and in the tables a statement joins; never
+in time. Every many-to-one relationship used to be loaded joined, and each joined model
+brought its own: loading a report section joined 25 tables (the report, its factory, the
+factory's last editor, that user's factory, programme and brand, the cycle, its factory and
+lead assessor…) and the save cost twice the server time it does now."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from bwportal.extensions import db
+from bwportal.models import IPItem, IPStatus, Origin
+from tests import factories as f
+from tests.web.test_ip import factory_form
+
+HX = {"HX-Request": "true"}
+
+
+class Statements:
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def __call__(self, _conn, _cursor, statement, *_args):
+        self.seen.append(statement)
+
+    @property
+    def widest(self) -> int:
+        """The most tables any one statement joined."""
+        return max((len(re.findall(r"\bJOIN\b", s)) for s in self.seen), default=0)
+
+
+@pytest.fixture
+def statements(app):
+    counter = Statements()
+    event.listen(db.engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(db.engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+def draft(world, login):
+    """A draft PR1 of Angkor Garments with its systems section saved once, and its factory
+    user signed in; Angkor's editor and cycle point at users of their own (as in real data)."""
+    cycle = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=60), date.today() - timedelta(days=39),
+                         lead_assessor_id=world.assessor.id)
+    world.angkor.updated_by_id = world.ea.id
+    db.session.commit()
+    client = login(world.factory_user)
+    base = f"/factories/{world.angkor.id}/reports"
+    created = client.post(base + "/new", data={"cycle_id": str(cycle.id), "report_date": date.today().isoformat()})
+    url = created.location.replace("/overview", "/systems")
+    first = client.post(url, data={"hr__comment": "First words."}, headers=HX)
+    assert first.status_code == 200 and "data-saved" in first.get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', first.get_data(as_text=True))[1]
+    return client, url, version
+
+
+def test_a_section_save_asks_six_narrow_statements(draft, statements):
+    client, url, version = draft
+    statements.seen.clear()
+    answer = client.post(url, data={"hr__comment": "Second words.", "version": version}, headers=HX)
+    assert answer.status_code == 200 and "Second words." in answer.get_data(as_text=True)
+    # the user, the factory, the report (with its cycle), its sections, the UPDATE, the EA's comments
+    assert len(statements.seen) <= 6, statements.seen
+    assert statements.widest <= 4, max(statements.seen, key=lambda s: s.count("JOIN"))
+
+
+def test_a_section_switch_asks_five_narrow_statements(draft, statements):
+    client, url, _version = draft
+    statements.seen.clear()
+    answer = client.get(url.replace("/systems", "/learning"), headers=HX)
+    assert answer.status_code == 200
+    assert len(statements.seen) <= 5, statements.seen
+    assert statements.widest <= 4, max(statements.seen, key=lambda s: s.count("JOIN"))
+
+
+def _items(world, n=3):
+    cycle = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=60), date.today() - timedelta(days=39),
+                         lead_assessor_id=world.assessor.id)
+    world.angkor.updated_by_id = world.ea.id
+    items = []
+    for i in range(n):
+        finding = f.make_finding(cycle, text=f"Finding {i}")
+        item = IPItem(factory_id=world.angkor.id, cycle_id=cycle.id, origin=Origin.ASSESSMENT,
+                      area_of_improvement=finding.text, cluster_id=finding.cluster_id,
+                      compliance_point_id=finding.compliance_point_id, status=IPStatus.IN_PROGRESS,
+                      lead_person="Dara", target_date=date.today() + timedelta(days=30), completed_by_id=None)
+        db.session.add(item)
+        items.append(item)
+    db.session.commit()
+    return items
+
+
+def test_the_ip_list_and_an_inline_save_join_no_more_than_an_item_needs(world, login, statements):
+    items = _items(world)
+    client = login(world.factory_user)
+    statements.seen.clear()
+    page = client.get(f"/factories/{world.angkor.id}/ip")
+    assert page.status_code == 200 and f'id="item-{items[0].id}"' in page.get_data(as_text=True)
+    list_statements, list_widest = len(statements.seen), statements.widest
+    form = factory_form(items[0], progress="Half of the lines trained.")
+    statements.seen.clear()
+    saved = client.post(f"/factories/{world.angkor.id}/ip/{items[0].id}/edit", data=form, headers=HX)
+    assert saved.status_code == 200, saved.get_data(as_text=True)[:2000]
+    assert "Half of the lines trained." in saved.get_data(as_text=True)
+    # An item comes with its cycle, visit, catalogue rows and verifier: 10 joins, none further.
+    assert list_statements <= 6 and list_widest <= 10, (list_statements, list_widest)
+    assert statements.widest <= 10, max(statements.seen, key=lambda s: s.count("JOIN"))
