@@ -13,7 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     # The embedded default keeps its SQLite file, mail outbox and uploads here.
     config_module.INSTANCE.mkdir(parents=True, exist_ok=True)
 
-    from . import assets, i18n, throttle, web
+    from . import assets, i18n, throttle, transactions, web
     from .extensions import configure_sqlite, csrf, db, htmx, login_manager, migrate
 
     assets.init_app(app)  # first, so its compression sees every other handler's final answer
@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+    transactions.init_app(app)  # after db: read-only requests end with COMMIT (prepared statements stay)
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
