@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and initialised in the app factory."""
 
+from functools import cached_property
+
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_login import LoginManager
@@ -30,7 +32,17 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+
+
+class RequestCachedBabel(Babel):
+    @cached_property
+    def domain_instance(self):
+        from .i18n import RequestCachedDomain
+
+        return RequestCachedDomain(domain="messages")
+
+
+babel = RequestCachedBabel()
 htmx = HTMX()
 
 

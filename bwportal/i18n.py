@@ -1,8 +1,10 @@
 """Languages: which locale a request uses, and the helpers templates need."""
 
 from babel import Locale
+from babel.support import NullTranslations
 from flask import current_app, g, request, session
-from flask_babel import get_locale
+from flask_babel import Domain, get_locale
+from flask_babel import _get_current_context as babel_context  # where Flask-Babel keeps the locale
 from flask_login import current_user
 
 from .extensions import babel
@@ -42,8 +44,36 @@ def language_choices() -> list[tuple[str, str]]:
     ]
 
 
+class RequestCachedDomain(Domain):
+    """Flask-Babel's message domain, remembering the translations it found for the locale in
+    use until the locale changes (force_locale, a new request). Flask-Babel looks the
+    locale and the catalogue up again for every string: a page of 40 IP items asks ~800
+    times, which was a quarter of its server time."""
+
+    def get_translations(self):
+        ctx = babel_context()
+        if ctx is None:
+            return NullTranslations()
+        locale = getattr(ctx, "babel_locale", None)
+        cached = getattr(ctx, "bw_translations", None)
+        if locale is not None and cached is not None and cached[0] is locale and cached[1] is self:
+            return cached[2]
+        translations = super().get_translations()
+        ctx.bw_translations = (ctx.babel_locale, self, translations)
+        return translations
+
+
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    domain = babel.domain_instance  # one per process (extensions.RequestCachedBabel)
+    # Templates ask the domain straight away, not through get_translations() -> get_domain().
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: domain.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.globals.update(
         get_locale=get_locale, text_direction=text_direction, language_choices=language_choices
     )

@@ -60,3 +60,25 @@ def test_programme_language_is_the_default_for_a_user_who_never_chose(client, wo
     assert world.factory_id_user.locale is None
     sign_in(client, world.factory_id_user)  # Bandung Textiles, Indonesia programme (id)
     assert '<html lang="id"' in client.get("/home", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+def test_translations_follow_the_locale_within_a_request(app):
+    """The translations are looked up once per locale, not once per string (bwportal/i18n.py):
+    a forced locale (an e-mail in its recipient's language, a PDF in its reader's) must still
+    get its own, in Python and in templates, and the request's come back after it."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext
+
+    from tests.helpers import translated
+
+    template = '{{ _("Sign out") }}'
+    with app.test_request_context(headers={"Accept-Language": "km"}):
+        before = (gettext("Sign out"), render_template_string(template))
+        with force_locale("ar"):
+            forced = (gettext("Sign out"), render_template_string(template))
+            with force_locale("vi"):
+                nested = (gettext("Sign out"), render_template_string(template))
+        after = (gettext("Sign out"), render_template_string(template))
+    assert before == after == (translated("km", "Sign out"),) * 2
+    assert forced == (translated("ar", "Sign out"),) * 2
+    assert nested == (translated("vi", "Sign out"),) * 2
