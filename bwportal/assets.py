@@ -9,15 +9,20 @@ needs no build step and an edited file gets a new name at once.
 Compression is Flask-Compress: every text answer (HTML pages and fragments, CSS, JS, JSON)
 of 500 bytes or more goes out as brotli or gzip when the client accepts it, with
 ``Vary: Accept-Encoding``. Downloads (PDF, images, XLSX) are not text and are left as they are.
+Static files are the exception: they never change between requests, so each is compressed
+once, at the strongest level (brotli 11 takes htmx from 17.4 to 15.3 KB, 0.07 s on Regular
+2G), and kept in memory beside the file, instead of at every request at the pages' level.
 """
 
+import gzip
 import hashlib
 import mimetypes
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import brotli
 from flask import Response, abort, current_app, request, url_for
 from flask_compress import Compress
 from werkzeug.security import safe_join
@@ -35,6 +40,16 @@ class _Asset:
     stamp: tuple[int, int]  # (size, mtime_ns) when read
     digest: str
     data: bytes
+    encoded: dict[str, bytes] = field(default_factory=dict, compare=False)  # "br"/"gzip" -> body
+
+    def body(self, encoding: str | None) -> bytes:
+        """The file as sent with ``encoding`` (None: as it is), compressed once, at the strongest level."""
+        if encoding is None:
+            return self.data
+        if encoding not in self.encoded:
+            self.encoded[encoding] = (brotli.compress(self.data, quality=11) if encoding == "br"
+                                      else gzip.compress(self.data, compresslevel=9, mtime=0))
+        return self.encoded[encoding]
 
 
 _assets: dict[str, _Asset] = {}
@@ -92,9 +107,15 @@ def serve_static(filename: str):
     mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     if mimetype == "application/javascript":
         mimetype = "text/javascript"  # RFC 9239
-    response = Response(asset.data, mimetype=mimetype)
+    encoding = None
+    if mimetype in current_app.config["COMPRESS_MIMETYPES"] and len(asset.data) >= current_app.config[
+            "COMPRESS_MIN_SIZE"]:
+        encoding = request.accept_encodings.best_match(["br", "gzip"])
+    response = Response(asset.body(encoding), mimetype=mimetype)
+    if encoding is not None:  # Flask-Compress leaves an answer that is already encoded alone
+        response.headers["Content-Encoding"] = encoding
     response.headers["Cache-Control"] = cache_control
-    response.set_etag(asset.digest)
+    response.set_etag(asset.digest + (f"-{encoding}" if encoding else ""))  # one tag per representation
     return response.make_conditional(request)
 
 

@@ -131,3 +131,22 @@ def test_htmx_our_css_and_our_js_weigh_at_most_25_kb_compressed(client):
     total = sum(sizes.values())
     print(f"\nstatic weight (brotli, as served): {sizes} = {total} bytes (budget {BUDGET})")
     assert len(sizes) == 3 and total <= BUDGET
+
+
+def test_static_files_are_compressed_once_at_the_strongest_level(app, client):
+    """A static file never changes between requests: it goes out at brotli 11 / gzip 9
+    (what the pages' per-request level, brotli 5, would not reach), compressed once."""
+    url = next(u for u in page_assets(client) if "htmx" in u)
+    original = (Path(app.static_folder) / "js/htmx-2.0.11.min.js").read_bytes()
+    br = client.get(url, headers={"Accept-Encoding": "gzip, br"})
+    assert br.headers["Content-Encoding"] == "br"
+    assert len(br.data) == len(brotli.compress(original, quality=11)) < len(brotli.compress(original, quality=5))
+    gz = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert gz.headers["Content-Encoding"] == "gzip" and len(gz.data) == len(gzip.compress(original, 9))
+    plain = client.get(url)
+    assert plain.data == original
+    # Each representation has its own tag; a tag of another one gets the body, not a 304.
+    tags = {br.headers["ETag"], gz.headers["ETag"], plain.headers["ETag"]}
+    assert len(tags) == 3
+    assert client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": br.headers["ETag"]}).status_code == 200
+    assert client.get(url, headers={"Accept-Encoding": "br", "If-None-Match": br.headers["ETag"]}).status_code == 304
