@@ -15,8 +15,9 @@ holds changes not yet flushed; a request that ended in an error keeps the rollba
 end as before: Flask-SQLAlchemy rolls them back when it removes the session.
 """
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -48,7 +49,10 @@ def _end_read_only_transaction(error) -> None:
     connection = session.info.get(_CONNECTION)
     if session.in_transaction() and connection is not None and connection.in_transaction() \
             and connection.info.get(_WROTE) is False:
-        session.commit()
+        try:
+            session.commit()
+        except SQLAlchemyError:  # the answer is already made, and nothing was written: log, never fail it
+            current_app.logger.warning("A read-only transaction could not be committed", exc_info=True)
 
 
 def init_app(app: Flask) -> None:

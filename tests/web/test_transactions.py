@@ -123,3 +123,18 @@ def test_on_postgresql_a_repeated_query_stays_prepared_across_requests(probe_app
             "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%count(programme.id)%'"))
         db.session.rollback()
     assert prepared == 1
+
+
+def test_a_failed_commit_of_a_read_only_transaction_does_not_spoil_the_answer(probe_app, monkeypatch):
+    """The page is made when the transaction ends: a connection lost by then is logged, and the
+    rollback that follows cleans up, as it did before."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    def lost(_self):
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    app, _endings = probe_app
+    monkeypatch.setattr(Session, "commit", lost)
+    answer = app.test_client().get("/probe/read")
+    assert answer.status_code == 200 and answer.get_data(as_text=True).isdigit()
