@@ -109,3 +109,29 @@ def test_the_ip_list_and_an_inline_save_join_no_more_than_an_item_needs(world, l
     # An item comes with its cycle, visit, catalogue rows and verifier: 10 joins, none further.
     assert list_statements <= 6 and list_widest <= 10, (list_statements, list_widest)
     assert statements.widest <= 10, max(statements.seen, key=lambda s: s.count("JOIN"))
+
+
+
+def test_finding_a_user_by_email_uses_an_index(app_ctx, world):
+    """Sign-in, password reset and invitations look a user up by lower(email), which the
+    unique index on email cannot serve: each sign-in read every user."""
+    from bwportal.domain.accounts import find_user_by_email
+
+    seen = []
+
+    def remember(_conn, _cursor, statement, parameters, *_args):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        assert find_user_by_email(" Factory@Example.com ") == world.factory_user
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    statement, parameters = next((s, p) for s, p in seen if "lower" in s)
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")  # a table this small would be read whole anyway
+            plan = conn.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all()
+        else:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+    assert "ix_user_lower_email" in str(plan), plan
