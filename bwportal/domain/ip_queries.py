@@ -78,11 +78,17 @@ def visit_dates(factory_ids) -> dict[int, list]:
 
 
 def verification_queue(factory_ids) -> list[IPItem]:
-    """IP-7: items reported remediated and not yet verified, publicly reported first."""
+    """IP-7: items reported remediated and not yet verified, publicly reported first.
+
+    Their ids first, then the items with what the queue shows: in one query PostgreSQL joined
+    the whole programme's waiting items to their cycles, visits and catalogue rows before
+    keeping the EA's (60 ms of 70 for an EA of 56 factories among 10,000)."""
+    ids = list(db.session.scalars(select(IPItem.id).where(
+        IPItem.factory_id.in_(factory_ids), IPItem.remediation_reported_at.is_not(None),
+        IPItem.status != IPStatus.COMPLETED)))  # the partial index ix_ip_item_awaiting_verification
     stmt = (
         select(IPItem)
-        .where(IPItem.factory_id.in_(factory_ids), IPItem.remediation_reported_at.is_not(None),
-               IPItem.status != IPStatus.COMPLETED)
+        .where(IPItem.id.in_(ids))
         .order_by(IPItem.publicly_reported.desc(), IPItem.remediation_reported_at, IPItem.id)
         .options(joinedload(IPItem.cycle).joinedload(Cycle.factory))  # the queue names each item's factory
     )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -69,6 +70,10 @@ class IPItem(db.Model):
             name="completed_has_date_and_verifier",
         ),
         Index("ix_ip_item_factory_status", "factory_id", "status"),
+        # The EAs' verification queues (IP-7): a few items per factory, among hundreds of thousands.
+        Index("ix_ip_item_awaiting_verification", "factory_id",
+              sqlite_where=text("remediation_reported_at IS NOT NULL AND status <> 'completed'"),
+              postgresql_where=text("remediation_reported_at IS NOT NULL AND status <> 'completed'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
