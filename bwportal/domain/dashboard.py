@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Cycle, Factory, IPItem, IPStatus, ProgressReport, ReportKind, ReportStatus
 from .ip_status import today_in
-from .report_workflow import Due, pr1_due
+from .report_workflow import LIST_OF_REPORTS, Due, pr1_due
 from .subscriptions import buyer_covered_cycle_ids
 from .tenancy import visible_factories
 
@@ -39,7 +39,7 @@ def buyer_rows(user, today_utc: date | None = None) -> list[FactoryRow]:
     finals = db.session.scalars(select(ProgressReport).where(
         ProgressReport.factory_id.in_(ids), ProgressReport.status == ReportStatus.APPROVED,
         ProgressReport.cycle_id.in_(covered))
-        .order_by(ProgressReport.approved_at))
+        .order_by(ProgressReport.approved_at).options(LIST_OF_REPORTS))
     for report in finals:  # later ones overwrite earlier ones
         row = rows[report.factory_id]
         if report.kind is ReportKind.PR1 and row.cycle is not None and report.cycle_id == row.cycle.id:

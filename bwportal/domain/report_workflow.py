@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from ..extensions import db
 from ..models import (
@@ -230,6 +230,11 @@ def visible_to(user, report: ProgressReport) -> bool:
     return not (user.role is Role.FACTORY and report.kind is ReportKind.PR2)
 
 
+# A list of reports shows their kind, dates and state: not each one's frozen copy of the whole
+# report (the snapshot, tens of KB of JSON for a final one), read when a report is opened.
+LIST_OF_REPORTS = defer(ProgressReport.snapshot)
+
+
 def reports_of(factory_id: int, user) -> list[ProgressReport]:
     stmt = select(ProgressReport).where(ProgressReport.factory_id == factory_id)
     if user.role is Role.BUYER:
@@ -237,14 +242,15 @@ def reports_of(factory_id: int, user) -> list[ProgressReport]:
         stmt = stmt.where(ProgressReport.status == A, ProgressReport.cycle_id.in_(covered))
     elif user.role is Role.FACTORY:
         stmt = stmt.where((ProgressReport.kind == ReportKind.PR1) | (ProgressReport.status == A))
-    return list(db.session.scalars(stmt.order_by(ProgressReport.created_at.desc(), ProgressReport.id.desc())))
+    return list(db.session.scalars(stmt.order_by(ProgressReport.created_at.desc(), ProgressReport.id.desc())
+                                   .options(LIST_OF_REPORTS)))
 
 
 def awaiting_review(factory_ids) -> list[ProgressReport]:
     """The EA's inbox: PR1s submitted by their factories, oldest first."""
     return list(db.session.scalars(
         select(ProgressReport).where(ProgressReport.factory_id.in_(factory_ids), ProgressReport.status == S)
-        .order_by(ProgressReport.submitted_at, ProgressReport.id)))
+        .order_by(ProgressReport.submitted_at, ProgressReport.id).options(LIST_OF_REPORTS)))
 
 
 def transitions_of(report: ProgressReport) -> list[ReportTransition]:

@@ -71,7 +71,9 @@ class ProgressReport(db.Model):
 
     factory = relationship("Factory", lazy="joined")
     cycle = relationship("Cycle", lazy="joined")
-    sections = relationship("ReportSection", back_populates="report", lazy="selectin",
+    # Asked for by the pages of one report (editor, read view, snapshot); lists of reports (the
+    # inbox, a buyer's dashboard) no longer read every section's answers of every report.
+    sections = relationship("ReportSection", back_populates="report", lazy="select",
                             order_by="ReportSection.id")
 
 

@@ -156,3 +156,19 @@ def test_the_verification_queue_reads_only_waiting_items(app_ctx, world):
 
     plan = plan_of_first(queue, "remediation_reported_at IS NOT NULL")
     assert "ix_ip_item_awaiting_verification" in plan, plan
+
+
+
+def test_lists_of_reports_read_neither_snapshots_nor_sections(draft, world, login, statements):
+    """The EA's inbox and a factory's reports list show kinds, dates and states: the frozen
+    copy of a submitted report and its sections' answers are read when it is opened."""
+    client, url, _version = draft
+    report_url = url.rsplit("/", 1)[0]  # /factories/<id>/reports/<report id>
+    client.post(report_url + "/social-dialogue", data={"q1": "yes"})
+    assert client.post(report_url + "/submit").status_code == 302
+    for path, reader in (("/inbox", world.ea), (report_url.rsplit("/", 1)[0], world.factory_user)):
+        client = login(reader)
+        statements.seen.clear()
+        page = client.get(path)
+        assert page.status_code == 200 and report_url in page.get_data(as_text=True), path
+        assert not [s for s in statements.seen if "progress_report.snapshot" in s or "FROM report_section" in s], path
