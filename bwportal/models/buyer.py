@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, func
+from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -35,7 +35,11 @@ class SubscriptionStatus(enum.Enum):
 
 class Subscription(db.Model):
     __tablename__ = "subscription"
-    __table_args__ = (UniqueConstraint("buyer_organisation_id", "factory_id"),)
+    __table_args__ = (
+        UniqueConstraint("buyer_organisation_id", "factory_id"),
+        # The admin's list, newest request first, a page at a time (read backwards).
+        Index("ix_subscription_requested_at_id", "requested_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     buyer_organisation_id: Mapped[int] = mapped_column(ForeignKey("buyer_organisation.id"), index=True)

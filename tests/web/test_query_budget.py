@@ -114,7 +114,8 @@ def test_the_ip_list_and_an_inline_save_join_no_more_than_an_item_needs(world, l
 
 def plan_of_first(call, marker: str) -> str:
     """The database's plan for the first statement ``call`` sends that contains ``marker``
-    (on PostgreSQL with sequential scans off: tables this small would be read whole anyway)."""
+    (on PostgreSQL with sequential scans and sorts off: tables this small would be read whole
+    and sorted anyway)."""
     seen = []
 
     def remember(_conn, _cursor, statement, parameters, *_args):
@@ -129,6 +130,7 @@ def plan_of_first(call, marker: str) -> str:
     with db.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_sort = off")
             return str(conn.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all())
         return str(conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all())
 
@@ -172,3 +174,18 @@ def test_lists_of_reports_read_neither_snapshots_nor_sections(draft, world, logi
         page = client.get(path)
         assert page.status_code == 200 and report_url in page.get_data(as_text=True), path
         assert not [s for s in statements.seen if "progress_report.snapshot" in s or "FROM report_section" in s], path
+
+
+def test_a_page_of_the_admins_subscriptions_reads_them_in_order(app_ctx, world):
+    """Newest request first, 25 at a time: by an index, not by sorting all of them (65 ms
+    for 14,500 subscriptions). On PostgreSQL: SQLite's planner picks by the table's size."""
+    from bwportal.domain.subscriptions import of_programme
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the plan of a small SQLite table says nothing of the index")
+
+    def page():
+        db.session.scalars(of_programme(world.kh.id).limit(25)).all()
+
+    plan = plan_of_first(page, "FROM subscription")
+    assert "ix_subscription_requested_at_id" in plan, plan
