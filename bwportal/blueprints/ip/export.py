@@ -7,7 +7,6 @@ import io
 from flask import Response
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
-from openpyxl import Workbook
 
 from ...domain.ip_status import effective_status
 from .labels import FIELD_LABELS
@@ -66,6 +65,9 @@ def response(factory, items, today, fmt: str) -> Response:
         body = "\ufeff" + buffer.getvalue()  # BOM: Excel then reads UTF-8 (Khmer, Bengali…) correctly
         mimetype = "text/csv; charset=utf-8"
     else:
+        # Imported here, not at start-up: every process (the PDF worker too) would hold it.
+        from openpyxl import Workbook
+
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(_("Improvement Plan")[:31])
         for row in rows(items, today):
