@@ -1,6 +1,7 @@
 """Passwords and sign-in. Argon2id hashes, rehashed when the parameters move on."""
 
 from datetime import UTC, datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -11,8 +12,15 @@ from ..models import User
 from . import audit
 
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so both failures cost the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so both failures cost the same time.
+    Made on first use, not at import: an Argon2 hash takes 64 MiB for a moment, which would
+    be the peak memory of every process that never signs anyone in (the workers, cron).
+    wsgi.py makes it at start-up, so a web process's first failure costs no more than the rest."""
+    return _hasher.hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
@@ -22,7 +30,7 @@ def hash_password(password: str) -> str:
 def verify_password(user: User, password: str) -> bool:
     """Whether ``password`` is the user's (for a change of password; sign-in uses authenticate)."""
     try:
-        return _hasher.verify(user.password_hash or _DUMMY_HASH, password or "") and bool(user.password_hash)
+        return _hasher.verify(user.password_hash or dummy_hash(), password or "") and bool(user.password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -54,10 +62,11 @@ def authenticate(email: str, password: str) -> User | None:
     write one row, so they still cost the same.
     """
     user = find_user_by_email(email)
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    dummy = dummy_hash()
+    stored = user.password_hash if user is not None and user.password_hash else dummy
     try:
         _hasher.verify(stored, password or "")
-        matched = stored is not _DUMMY_HASH  # the dummy never opens an account without a password
+        matched = stored is not dummy  # the dummy never opens an account without a password
     except (VerificationError, InvalidHashError):
         matched = False
     if user is None:
