@@ -190,6 +190,14 @@ def _engine():
     return _engine_cache["engine"]
 
 
+def warm_up() -> None:
+    """Load what a render needs once per process (jobs.worker does it before forking): WeasyPrint,
+    the fonts, the stylesheet and the compiled print templates."""
+    _engine()
+    for template in ("pdf/report.html", "pdf/ip.html"):
+        current_app.jinja_env.get_template(template)
+
+
 def store(pdf: bytes) -> str:
     """Write the PDF under a new random name (atomically) and return that name."""
     folder = documents.folder()

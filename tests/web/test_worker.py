@@ -61,3 +61,30 @@ def test_the_cron_configuration_registers_the_periodic_jobs(app):
     assert "bwportal.jobs.outbox.relay_due * * * * *" in jobs
     assert "bwportal.jobs.ip_daily.mark_delayed_items 5 * * * *" in jobs
     assert "TZ=UTC" in _procfile("cron") and "cron_config.py" in _procfile("cron")
+
+
+def test_the_procfile_worker_loads_the_app_and_the_pdf_engine_before_it_forks(app, monkeypatch):
+    """Each job runs in a process forked from the worker: what the worker made before waiting
+    (the app, WeasyPrint with the fonts, the print templates) every job starts with."""
+    import fakeredis
+
+    from bwportal.jobs import context
+    from bwportal.jobs import documents as job
+    from bwportal.jobs.worker import PreloadedWorker
+
+    assert "bwportal.jobs.worker.PreloadedWorker" in _procfile("worker")
+    monkeypatch.setattr(context, "_app", app)  # the worker's app (else made from the environment)
+    monkeypatch.setattr(job, "_engine_cache", {})
+    with app.app_context():
+        db.session.scalar(db.select(1))  # a pooled connection, which must not reach a work horse
+        db.session.remove()
+        assert db.engine.pool.checkedin() >= 1
+    compiled = app.jinja_env.cache
+    compiled.clear()
+
+    PreloadedWorker(["default"], connection=fakeredis.FakeRedis())
+
+    assert "engine" in job._engine_cache and "html" in job._engine_cache
+    assert any("pdf/report.html" in str(key) for key in compiled.keys())
+    with app.app_context():
+        assert db.engine.pool.checkedin() == 0
