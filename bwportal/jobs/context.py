@@ -1,5 +1,5 @@
-"""Jobs run inside an app context: in a worker process one app is made once and reused;
-in-process (no Redis) they run in the caller's context."""
+"""Jobs run inside an app context of their own: in a worker process one app is made once and
+reused; in-process (no Redis, the CLI, tests) they use the caller's app, in a new context."""
 
 import functools
 
@@ -36,11 +36,14 @@ def preload() -> None:
 
 
 def with_app_context(func):
+    """Run ``func`` in an app context of its own, so with a database session of its own, as in
+    a worker: called from a request or a command (in-process run, CLI, tests), the job reads
+    what is committed, never objects its caller loaded before (a session keeps its objects'
+    values after a commit: extensions.db)."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        if current_app:  # already inside the app (in-process run, CLI, tests)
-            return func(*args, **kwargs)
-        with app().app_context():
+        own = current_app._get_current_object() if current_app else app()
+        with own.app_context():
             return func(*args, **kwargs)
 
     return wrapper
