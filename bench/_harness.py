@@ -52,7 +52,7 @@ def seeded_app():
     from flask_migrate import upgrade
 
     from bwportal import create_app
-    from bwportal.demo import seed_demo
+    from devdata.demo import seed_demo
 
     app = create_app()
     with app.app_context():
@@ -103,7 +103,7 @@ def launch_chromium(playwright):
 
 def sign_in(context, base: str, email: str) -> None:
     """Signs the context in through the form (its cookies, not its browser cache)."""
-    from bwportal.demo import DEMO_PASSWORD
+    from devdata.demo import DEMO_PASSWORD
 
     html = context.request.get(base + "/sign-in").text()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)

@@ -34,7 +34,7 @@ def main() -> None:
     from bwportal import create_app
     from bwportal.extensions import db
     from bwportal.models import User
-    from bwportal.seed_scale import SCALE_PASSWORD, seed_scale
+    from devdata.seed_scale import SCALE_PASSWORD, seed_scale
 
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     with app.app_context():

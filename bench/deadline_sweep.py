@@ -48,8 +48,7 @@ def build(n: int, now: datetime) -> dict:
     docstring says; returns what it added."""
     from sqlalchemy import func, insert, select
 
-    from bwportal.domain.deadlines import add_months
-    from bwportal.domain.ip_status import today_in
+    from bwportal.domain.time import add_months, today_in
     from bwportal.extensions import db
     from bwportal.models import (
         AdvisoryVisit,
@@ -65,7 +64,7 @@ def build(n: int, now: datetime) -> dict:
         Subscription,
         SubscriptionStatus,
     )
-    from bwportal.seed_scale import seed_scale
+    from devdata.seed_scale import seed_scale
 
     scale = seed_scale(n, name="Deadline Sweep", replace=True, people_only=True)
     programme = db.session.get(Programme, scale.programme_id)

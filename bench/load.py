@@ -126,11 +126,11 @@ def prepare(args) -> Plan:
     from sqlalchemy import func, select, text
 
     from bwportal import create_app
-    from bwportal.domain.ip_status import today_in
-    from bwportal.domain.transparency import listed_factory_ids
+    from bwportal.domain.public.transparency import listed_factory_ids
+    from bwportal.domain.time import today_in
     from bwportal.extensions import db
     from bwportal.models import Factory, IPItem, IPStatus, Programme, ProgressReport, ReportStatus, User
-    from bwportal.seed_scale import SCALE_PASSWORD, seed_scale
+    from devdata.seed_scale import SCALE_PASSWORD, seed_scale
 
     app = create_app()
     plan = Plan(password=SCALE_PASSWORD)

@@ -53,11 +53,11 @@ def build_instance() -> dict:
     """Migrate and seed the demo in BWPORTAL_INSTANCE; the paths of the pages to measure."""
     from sqlalchemy import select
 
-    from bwportal.demo import DEMO_PASSWORD
-    from bwportal.domain.accounts import hash_password
+    from bwportal.domain.people.accounts import hash_password
     from bwportal.extensions import db
     from bwportal.models import Factory, ProgressReport, Role, User
     from bwportal.models.report import ReportKind
+    from devdata.demo import DEMO_PASSWORD
 
     app = seeded_app()
     with app.app_context():

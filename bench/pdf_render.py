@@ -46,22 +46,22 @@ def seed(args) -> None:
     from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from bwportal.demo import seed_demo
-    from bwportal.domain import ip_operations as ops
-    from bwportal.domain import report_workflow as wf
-    from bwportal.domain.catalogues import points_of
+    from bwportal.domain.ip import operations as ops
+    from bwportal.domain.programmes.catalogues import points_of
+    from bwportal.domain.reports import editing
     from bwportal.extensions import db
     from bwportal.models import Document, Factory, Finding, IPStatus, ProgressReport, ReportKind, User
+    from devdata.demo import seed_demo
 
     upgrade()
     seed_demo()
     factory = db.session.scalar(select(Factory).filter_by(name="Angkor Garments"))
     author = db.session.scalar(select(User).filter_by(email="factory@demo.test"))
     report = db.session.scalar(select(ProgressReport).filter_by(factory_id=factory.id, kind=ReportKind.PR1))
-    wf.save_section(report, "overview", {"process": {"comment": "\n".join(TEXTS)}}, author, None)
-    wf.save_section(report, "social_dialogue", {"q1": {"value": "yes"}, "q5": {"comment": TEXTS[2]}},
+    editing.save_section(report, "overview", {"process": {"comment": "\n".join(TEXTS)}}, author, None)
+    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}, "q5": {"comment": TEXTS[2]}},
                     author, None)
-    wf.save_section(report, "feedback", {"feedback": {"value": TEXTS[3]}}, author, None)
+    editing.save_section(report, "feedback", {"feedback": {"value": TEXTS[3]}}, author, None)
     points = points_of(factory.programme_id)
     cycle = report.cycle
     for n in range(args.items):
@@ -96,7 +96,7 @@ def main() -> None:
     from sqlalchemy import select
 
     from bwportal import create_app
-    from bwportal.domain import report_snapshot
+    from bwportal.domain.reports import snapshot as report_snapshot
     from bwportal.extensions import db
     from bwportal.jobs.documents import document_html, write_pdf
     from bwportal.models import Document

@@ -41,10 +41,9 @@ def main() -> None:
     from sqlalchemy import delete, event, func, select, update
 
     from bwportal import create_app
-    from bwportal.demo import DEMO_PASSWORD, seed_demo
-    from bwportal.domain import ip_operations as ops
-    from bwportal.domain import outbox
-    from bwportal.domain.catalogues import row_by_name
+    from bwportal.domain.ip import operations as ops
+    from bwportal.domain.notices import outbox
+    from bwportal.domain.programmes.catalogues import row_by_name
     from bwportal.extensions import db
     from bwportal.models import (
         CompliancePoint,
@@ -63,6 +62,7 @@ def main() -> None:
         RootCause,
         User,
     )
+    from devdata.demo import DEMO_PASSWORD, seed_demo
 
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     with app.app_context():

@@ -13,8 +13,9 @@ def create_app(config: dict | None = None) -> Flask:
     # The embedded default keeps its SQLite file, mail outbox and uploads here.
     config_module.INSTANCE.mkdir(parents=True, exist_ok=True)
 
-    from . import assets, i18n, throttle, transactions, web
+    from .domain.reports import guard  # noqa: F401 - the model refuses writes to a report that is not a draft
     from .extensions import configure_sqlite, csrf, db, htmx, login_manager, migrate
+    from .web import assets, hooks, i18n, throttle, transactions, unit_of_work
 
     assets.init_app(app)  # first, so its compression sees every other handler's final answer
     db.init_app(app)
@@ -27,7 +28,8 @@ def create_app(config: dict | None = None) -> Flask:
     htmx.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
-    web.init_app(app)
+    hooks.init_app(app)
+    unit_of_work.init_app(app)
     throttle.init_app(app)
 
     from .blueprints import register_blueprints

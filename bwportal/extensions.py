@@ -37,7 +37,7 @@ csrf = CSRFProtect()
 class RequestCachedBabel(Babel):
     @cached_property
     def domain_instance(self):
-        from .i18n import RequestCachedDomain
+        from .web.i18n import RequestCachedDomain
 
         return RequestCachedDomain(domain="messages")
 

@@ -166,7 +166,7 @@ def mailbox(app):
 def jobs(app):
     """Work the jobs the relay queued: with REDIS_URL (CI) a burst worker on the real queue,
     as the Procfile's worker would; without it the relay already ran them in-process."""
-    from bwportal.redis_connection import get_redis
+    from bwportal.infra.redis_connection import get_redis
 
     def run():
         connection = get_redis()

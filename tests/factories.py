@@ -2,8 +2,8 @@
 
 from itertools import count
 
-from bwportal.domain.accounts import hash_password
-from bwportal.domain.catalogues import row_by_name, seed_programme_catalogue
+from bwportal.domain.people.accounts import hash_password
+from bwportal.domain.programmes.catalogues import row_by_name, seed_programme_catalogue
 from bwportal.extensions import db
 from bwportal.models import (
     BuyerOrganisation,

@@ -2,7 +2,7 @@
 
 from babel.messages.pofile import read_po
 
-from bwportal.cli import TRANSLATIONS
+from bwportal.cli.i18n import TRANSLATIONS
 
 
 def translated(locale: str, msgid: str) -> str:

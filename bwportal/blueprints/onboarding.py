@@ -5,9 +5,9 @@ from flask import current_app, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain import people
+from ..domain.people import management as people
 from ..extensions import db
-from ..mail import MailError, compose, send
+from ..infra.mail import MailError, compose, send
 
 
 def invitation_url(token: str) -> str:

@@ -7,10 +7,11 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Cycle, Factory, IPItem, IPStatus, ProgressReport, ReportKind, ReportStatus
-from .ip_status import today_in
-from .report_workflow import LIST_OF_REPORTS, Due, pr1_due
+from .reports.deadlines import Due, pr1_due
+from .reports.queries import LIST_OF_REPORTS
 from .subscriptions import buyer_covered_cycle_ids
 from .tenancy import visible_factories
+from .time import today_in
 
 
 @dataclass

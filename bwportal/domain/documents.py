@@ -15,10 +15,13 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Document, DocumentStatus, OutboxMessage, OutboxStatus, ReportStatus
-from . import audit, outbox, report_snapshot
-from . import report_workflow as wf
+from . import audit
+from .notices import outbox
 from .policy import can
-from .report_spec import sections_for
+from .reports import counts
+from .reports import queries as report_queries
+from .reports import snapshot as report_snapshot
+from .reports.spec import sections_for
 
 JOB = "job.render_document"
 REPORT, IP = "report", "ip"
@@ -84,7 +87,7 @@ def may_read(user, document: Document) -> bool:
     if document.kind == IP:
         return can(user, "ip.export")
     report = document.report
-    if report is None or not can(user, "report.view") or not wf.visible_to(user, report):
+    if report is None or not can(user, "report.view") or not report_queries.visible_to(user, report):
         return False
     return document.final or document.requested_by_id == user.id
 
@@ -99,8 +102,8 @@ def report_content(report) -> dict:
     if snap is None:
         snap = {
             "enterprise": report_snapshot.enterprise(report.factory),
-            "sections": wf.answers_by_section(report),
-            "overview_counts": wf.overview_counts(report.cycle),
+            "sections": report.answers_by_section(),
+            "overview_counts": counts.overview_counts(report.cycle),
             "annexes": report_snapshot.annexes(report.factory, report.cycle),
             "live": True,
         }

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import BuyerOrganisation
+from .errors import Conflict
 
 EDITABLE_FIELDS = (
     "name",
@@ -19,7 +20,7 @@ EDITABLE_FIELDS = (
 )
 
 
-class StaleEdit(Exception):
+class StaleEdit(Conflict):
     """The factory was saved by someone else since the form was opened."""
 
 

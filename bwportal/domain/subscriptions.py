@@ -21,17 +21,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, false, func, select
 
 from ..extensions import db
-from ..models import (
-    BuyerOrganisation,
-    Cycle,
-    Factory,
-    FactoryCustomer,
-    Role,
-    Subscription,
-    SubscriptionStatus,
-    User,
-)
-from . import audit
+from ..models import BuyerOrganisation, Cycle, Factory, FactoryCustomer, Role, Subscription, SubscriptionStatus, User
+from . import audit, errors
+from .errors import DomainError
 from .policy import can
 
 REQUESTED, ACTIVE, DECLINED, REVOKED = (SubscriptionStatus.REQUESTED, SubscriptionStatus.ACTIVE,
@@ -62,11 +54,11 @@ NOT_NOW = _l("This subscription cannot do that in its current state.")
 DUPLICATE_BRAND = _l("A buyer organisation with this name exists already.")
 
 
-class SubscriptionError(Exception):
+class SubscriptionError(DomainError):
     """A refused change; ``args[0]`` is a message for the user (the view answers 409)."""
 
 
-class NotAllowed(Exception):
+class NotAllowed(errors.NotAllowed):
     """This user may not do this to this subscription or factory (the view answers 403 or 404)."""
 
 
@@ -74,7 +66,7 @@ class NotACustomer(NotAllowed):
     """The factory is inactive or does not list the brand among its customers (404)."""
 
 
-class DuplicateBrand(Exception):
+class DuplicateBrand(DomainError):
     """A buyer organisation of that name exists already; ``args[0]`` is a message."""
 
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from ..domain import notices
-from ..domain.deadlines import pr1_notices
-from ..domain.ip_queries import verification_entries
-from ..domain.ip_status import today_in
-from ..domain.outbox import take_committed
+from ..domain.ip.queries import verification_entries
+from ..domain.notices import notify as notices
+from ..domain.notices.outbox import take_committed
+from ..domain.reports.deadlines import pr1_notices
 from ..domain.subscriptions import buyer_recipients_of
+from ..domain.time import today_in
 from ..extensions import db
 from ..models import Cycle, Factory, Programme, ProgressReport, ReportKind
 from .context import with_app_context

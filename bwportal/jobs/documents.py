@@ -24,10 +24,11 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from ..domain import documents
-from ..domain.ip_queries import Filters, ip_items, status_counts
-from ..domain.ip_status import effective_status, factory_today
-from ..domain.outbox import BACKOFF
-from ..domain.report_spec import IP_VALIDATION_CHOICES
+from ..domain.ip.queries import Filters, ip_items, status_counts
+from ..domain.ip.status import effective_status
+from ..domain.notices.outbox import BACKOFF
+from ..domain.reports.spec import IP_VALIDATION_CHOICES
+from ..domain.time import factory_today
 from ..extensions import db
 from ..models import Document, DocumentStatus, IPStatus
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from ..domain.ip_operations import mark_overdue_delayed
-from ..domain.ip_status import today_in
+from ..domain.ip.operations import mark_overdue_delayed
+from ..domain.time import today_in
 from ..extensions import db
 from ..models import Factory, IPItem, IPStatus, Programme
 from .context import with_app_context

@@ -6,8 +6,8 @@ from datetime import date
 from flask import current_app, url_for
 from flask_babel import force_locale, format_date, gettext
 
-from ..domain.notices import KINDS
-from ..mail import compose, send
+from ..domain.notices.notify import KINDS
+from ..infra.mail import compose, send
 
 
 def _locale(user) -> str:

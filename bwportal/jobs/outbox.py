@@ -16,10 +16,10 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import or_, update
 
-from ..domain.outbox import BACKOFF, claim_period, due_rows
+from ..domain.notices.outbox import BACKOFF, claim_period, due_rows
 from ..extensions import db
+from ..infra.redis_connection import get_redis
 from ..models import OutboxMessage, OutboxStatus
-from ..redis_connection import get_redis
 from .context import with_app_context
 
 log = logging.getLogger(__name__)

@@ -5,19 +5,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (
-    JSON,
-    Date,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    text,
-)
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -75,6 +63,9 @@ class ProgressReport(db.Model):
     # inbox, a buyer's dashboard) no longer read every section's answers of every report.
     sections = relationship("ReportSection", back_populates="report", lazy="select",
                             order_by="ReportSection.id")
+
+    def answers_by_section(self) -> dict[str, dict]:
+        return {s.key: s.answers or {} for s in self.sections}
 
 
 class ReportSection(db.Model):

@@ -61,7 +61,7 @@ def csrf_enabled(app):
 
 @pytest.fixture
 def demo(app_ctx, csrf_enabled):
-    from bwportal.demo import seed_demo
+    from devdata.demo import seed_demo
 
     seed_demo()
 

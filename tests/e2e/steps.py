@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from bwportal.demo import DEMO_PASSWORD
+from devdata.demo import DEMO_PASSWORD
 
 
 def sign_in(page, email):

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from bwportal.demo import DEMO_PASSWORD
 from bwportal.extensions import db
 from bwportal.models import User
+from devdata.demo import DEMO_PASSWORD
 from tests.security.routes import all_routes
 
 pytestmark = pytest.mark.e2e
@@ -67,7 +67,8 @@ def summary(found: list[dict]) -> str:
 def candidates(email: str | None) -> dict[str, list]:
     """Route argument -> ids to try, the role's own factory first."""
     from bwportal.blueprints.catalogue.routes import KINDS
-    from bwportal.domain import people, report_spec
+    from bwportal.domain.people import management as people
+    from bwportal.domain.reports import spec as report_spec
     from bwportal.models import (
         AdvisoryVisit,
         Cluster,

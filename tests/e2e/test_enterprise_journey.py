@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from bwportal.demo import DEMO_PASSWORD
+from devdata.demo import DEMO_PASSWORD
 from tests.helpers import translated
 
 pytestmark = pytest.mark.e2e

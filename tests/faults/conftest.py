@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bwportal.domain import report_workflow as wf
+from bwportal.domain.reports import editing
 from bwportal.extensions import db
 from bwportal.models import ReportKind
 from tests import factories as f
@@ -141,10 +141,10 @@ def cycle(world):
 @pytest.fixture
 def pr1(world, cycle):
     """A draft PR1 of Angkor with its feedback section saved once."""
-    report = wf.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
+    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
     db.session.flush()
-    wf.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
-    wf.save_section(report, "feedback", {"feedback": {"value": "Committed before the fault"}},
+    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
+    editing.save_section(report, "feedback", {"feedback": {"value": "Committed before the fault"}},
                     world.factory_user, None)
     db.session.commit()
     return report

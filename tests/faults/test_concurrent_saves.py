@@ -14,7 +14,7 @@ from html import unescape
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from bwportal.domain import ip_operations as ops
+from bwportal.domain.ip import operations as ops
 from bwportal.extensions import db
 from bwportal.models import IPEvent, IPItem, ReportSection, Role
 from tests import factories as f

@@ -16,7 +16,7 @@ from sqlalchemy.pool import NullPool
 
 from bwportal.extensions import db
 from bwportal.models import IPItem, OutboxMessage, ReportSection
-from bwportal.outage import RETRY_AFTER
+from bwportal.web.outage import RETRY_AFTER
 
 from .conftest import HX, needs_postgres, post_forms, say, section_url, stored_section
 
@@ -96,7 +96,7 @@ def test_connection_killed_between_flush_and_commit_of_a_section_save(app, login
 
 @needs_postgres("a server connection to terminate")
 def test_connection_killed_during_an_htmx_ip_item_save_keeps_the_form(app, login, world, cycle):
-    from bwportal.domain import ip_operations as ops
+    from bwportal.domain.ip import operations as ops
     from tests import factories as f
     from tests.web.test_ip import factory_form
 
@@ -131,7 +131,7 @@ def test_errors_that_are_not_an_outage_stay_500(app):
 
     from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-    from bwportal.outage import is_outage
+    from bwportal.web.outage import is_outage
 
     assert is_outage(OperationalError("COMMIT", {}, sqlite3.OperationalError("database is locked")))
     assert not is_outage(OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x")))

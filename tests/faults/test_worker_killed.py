@@ -102,7 +102,7 @@ def job_row(document_id: int) -> OutboxMessage:
 @needs_services
 def test_a_worker_killed_mid_pdf_is_taken_over_and_the_pdf_completes(app, world, cycle, pr1, tmp_path,
                                                                      monkeypatch):
-    from bwportal.redis_connection import get_redis
+    from bwportal.infra.redis_connection import get_redis
 
     many_items(world, cycle)
     monkeypatch.setitem(app.config, "DOCUMENT_DIR", str(tmp_path / "documents"))

@@ -5,8 +5,8 @@ objects in every factory, each carrying a distinctive private string ("Secret fi
 from datetime import date, timedelta
 from types import SimpleNamespace
 
-from bwportal.domain import ip_operations as ops
-from bwportal.domain import report_workflow as wf
+from bwportal.domain.ip import operations as ops
+from bwportal.domain.reports import editing
 from bwportal.extensions import db
 from bwportal.models import ReportKind, Role
 from tests import factories as f
@@ -40,9 +40,9 @@ def make_objects(world) -> dict[str, dict]:
         cycle = f.make_cycle(factory, 1, date.today() - timedelta(days=100))
         visit = f.make_visit(cycle, date.today() - timedelta(days=10))
         item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", secret(factory)), None)
-        report = wf.create_report(factory, cycle, ReportKind.PR1, date.today(), None)
+        report = editing.create_report(factory, cycle, ReportKind.PR1, date.today(), None)
         db.session.flush()
-        wf.save_section(report, "feedback", {"feedback": {"value": secret(factory)}},
+        editing.save_section(report, "feedback", {"feedback": {"value": secret(factory)}},
                         SimpleNamespace(id=None, role=Role.FACTORY, is_authenticated=True, active=True), None)
         made[name] = {"cycle": cycle, "visit": visit, "item": item, "report": report,
                       "subscription": _subscription(world, factory), **_people_objects(world, factory),

@@ -4,7 +4,7 @@ programme's ids (404, no data). A new /admin argument fails the test until descr
 
 import pytest
 
-from bwportal.domain import people
+from bwportal.domain.people import management as people
 from bwportal.extensions import db
 from bwportal.models import Cluster, EAAssignment, Subscription
 from tests.conftest import sign_in

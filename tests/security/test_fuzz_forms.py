@@ -26,9 +26,11 @@ from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
-from bwportal.domain import ip_operations as ops
-from bwportal.domain import passwords, people
-from bwportal.domain import report_workflow as wf
+from bwportal.domain.ip import operations as ops
+from bwportal.domain.people import management as people
+from bwportal.domain.people import passwords
+from bwportal.domain.reports import editing
+from bwportal.domain.reports import workflow as wf
 from bwportal.extensions import db
 from bwportal.models import (
     Cluster,
@@ -221,12 +223,12 @@ def fuzz_objects(app, world):
     response = f.make_public_response(public)
     evidence = f.make_evidence_file(response, app.config["UPLOAD_DIR"])
     visit = f.make_visit(cycle, today - timedelta(days=5), ea=world.ea)
-    pr1 = wf.create_report(angkor, cycle, ReportKind.PR1, today, world.factory_user)
-    submitted = wf.create_report(angkor, old, ReportKind.PR1, today - timedelta(days=300), world.factory_user)
-    pr2 = wf.create_report(angkor, cycle, ReportKind.PR2, today, world.ea)
+    pr1 = editing.create_report(angkor, cycle, ReportKind.PR1, today, world.factory_user)
+    submitted = editing.create_report(angkor, old, ReportKind.PR1, today - timedelta(days=300), world.factory_user)
+    pr2 = editing.create_report(angkor, cycle, ReportKind.PR2, today, world.ea)
     db.session.flush()
     for report in (pr1, submitted):
-        wf.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
+        editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
     wf.fire(submitted, "submit", world.factory_user)
     course = f.make_training_course(kh)
     session = f.make_training_session(course)

@@ -15,10 +15,10 @@ from limits import parse_many
 from sqlalchemy import select
 
 from bwportal import config as config_module
-from bwportal.domain import accounts
+from bwportal.domain.people import accounts
 from bwportal.extensions import db
 from bwportal.models import AuditEvent, PasswordReset, User
-from bwportal.throttle import limiter
+from bwportal.web.throttle import limiter
 from tests import factories as f
 from tests.conftest import sign_in
 

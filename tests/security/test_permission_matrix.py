@@ -17,15 +17,10 @@ import pytest
 from flask_login import AnonymousUserMixin
 from sqlalchemy import select, update
 
-from bwportal.domain import ip_operations as ops
-from bwportal.domain import report_workflow as wf
-from bwportal.domain.policy import (
-    ACCOUNT_MANAGER_ACTIONS,
-    EVERYONE_ACTIONS,
-    ROLE_ACTIONS,
-    can,
-    ip_field_writable,
-)
+from bwportal.domain.ip import operations as ops
+from bwportal.domain.policy import ACCOUNT_MANAGER_ACTIONS, EVERYONE_ACTIONS, ROLE_ACTIONS, can, ip_field_writable
+from bwportal.domain.reports import editing
+from bwportal.domain.reports import workflow as wf
 from bwportal.extensions import db
 from bwportal.models import (
     IPItem,
@@ -174,7 +169,7 @@ _ACTION = re.compile(r"[\"']([a-z_]+\.[a-z_]+)[\"']")
 def test_every_action_the_code_asks_for_is_in_the_table():
     """A misspelt action would be refused to everyone without anyone noticing."""
     from bwportal.domain.subscriptions import MOVES
-    from bwportal.navigation import GLOBAL_MENU, MENU
+    from bwportal.web.navigation import GLOBAL_MENU, MENU
 
     root = Path(__file__).resolve().parents[2] / "bwportal"
     asked: dict[str, str] = {}
@@ -541,12 +536,12 @@ def reports(world):
     for state, cycle in cycles.items():
         for kind in (PR1, PR2):
             author = world.factory_user if kind is PR1 else world.ea
-            report = wf.create_report(world.angkor, cycle, kind, today, author)
+            report = editing.create_report(world.angkor, cycle, kind, today, author)
             db.session.flush()
             if kind is PR1:
-                wf.save_section(report, "social_dialogue", {"q1": {"value": "yes", "comment": ""}}, author, None)
+                editing.save_section(report, "social_dialogue", {"q1": {"value": "yes", "comment": ""}}, author, None)
             else:
-                wf.save_section(report, "summary", {"improvements": {"value": "Good progress"}}, author, None)
+                editing.save_section(report, "summary", {"improvements": {"value": "Good progress"}}, author, None)
             db.session.commit()
             if state is not D:
                 report.status = state
@@ -583,7 +578,7 @@ def test_every_step_by_kind_state_and_role_in_the_domain(world, reports):
                 try:
                     if action == "save_section":
                         key, question = SECTION[kind]
-                        wf.save_section(report, key, {question: {"value": "New words"}}, user, None)
+                        editing.save_section(report, key, {question: {"value": "New words"}}, user, None)
                     else:
                         wf.fire(report, action, user, comment="Please add the dates of the meetings")
                     db.session.flush()

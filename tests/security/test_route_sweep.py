@@ -23,8 +23,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bwportal.domain import ip_operations as ops
-from bwportal.domain import outbox, passwords, people
+from bwportal.domain.ip import operations as ops
+from bwportal.domain.notices import outbox
+from bwportal.domain.people import management as people
+from bwportal.domain.people import passwords
 from bwportal.extensions import db
 from bwportal.models import ReportStatus, Role, SubscriptionStatus
 from tests import factories as f

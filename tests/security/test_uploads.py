@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.http import parse_options_header
 
-from bwportal.domain import public_issues as pi
+from bwportal.domain.public import issues as pi
 from bwportal.extensions import db
 from bwportal.models import EvidenceFile, PublicResponse, Role
 from tests import factories as f

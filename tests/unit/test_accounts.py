@@ -2,8 +2,8 @@
 
 from argon2 import PasswordHasher
 
-from bwportal.domain import accounts
-from bwportal.domain.accounts import authenticate
+from bwportal.domain.people import accounts
+from bwportal.domain.people.accounts import authenticate
 from tests.factories import PASSWORD
 
 

@@ -7,7 +7,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from bwportal.cli import EXTRACT_KEYWORDS, POT, TRANSLATIONS
+from bwportal.cli.i18n import EXTRACT_KEYWORDS, POT, TRANSLATIONS
 from bwportal.config import LOCALES, ROOT
 
 

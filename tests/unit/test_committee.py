@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bwportal.domain import committee as ops
+from bwportal.domain.annexes import committee as ops
 from bwportal.extensions import db
 from bwportal.models import CommitteeMember, Gender, HowChosen, MemberRole, ProposalStatus
 from tests import factories as f

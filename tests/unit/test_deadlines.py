@@ -4,7 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from bwportal.domain.deadlines import add_months, buyer_notice_day, factory_notice_day, pr1_notices
+from bwportal.domain.reports.deadlines import buyer_notice_day, factory_notice_day, pr1_notices
+from bwportal.domain.time import add_months
 from bwportal.models import ReportStatus
 
 START = date(2026, 1, 31)

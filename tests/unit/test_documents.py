@@ -17,9 +17,10 @@ import pytest
 from pypdf import PdfReader
 
 from bwportal.domain import documents
-from bwportal.domain import ip_operations as ops
-from bwportal.domain import report_workflow as wf
-from bwportal.domain.outbox import BACKOFF, take_committed
+from bwportal.domain.ip import operations as ops
+from bwportal.domain.notices.outbox import BACKOFF, take_committed
+from bwportal.domain.reports import editing
+from bwportal.domain.reports import workflow as wf
 from bwportal.extensions import db
 from bwportal.jobs import documents as job
 from bwportal.jobs.outbox import deliver, relay
@@ -82,12 +83,12 @@ def cycle(world):
 @pytest.fixture
 def pr1(world, cycle):
     """A PR1 with answers in Khmer (overview), Bengali (social dialogue) and Arabic (feedback)."""
-    report = wf.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
+    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
     db.session.flush()
     author = world.factory_user
-    wf.save_section(report, "overview", {"process": {"comment": KHMER}}, author, None)
-    wf.save_section(report, "social_dialogue", {"q1": {"value": "yes"}, "q5": {"comment": BENGALI}}, author, None)
-    wf.save_section(report, "feedback", {"feedback": {"value": ARABIC}}, author, None)
+    editing.save_section(report, "overview", {"process": {"comment": KHMER}}, author, None)
+    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}, "q5": {"comment": BENGALI}}, author, None)
+    editing.save_section(report, "feedback", {"feedback": {"value": ARABIC}}, author, None)
     db.session.commit()
     return report
 
@@ -176,7 +177,7 @@ def test_a_draft_renders_again_on_every_request(world, pr1, run_jobs):
     first = documents.request_report(pr1, world.factory_user, "en")
     db.session.commit()
     run_jobs()
-    wf.save_section(pr1, "feedback", {"feedback": {"value": "Changed after the first PDF"}}, world.factory_user,
+    editing.save_section(pr1, "feedback", {"feedback": {"value": "Changed after the first PDF"}}, world.factory_user,
                     None)
     db.session.commit()
     second = documents.request_report(pr1, world.factory_user, "en")

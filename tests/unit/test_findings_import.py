@@ -6,7 +6,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from bwportal.domain.findings_import import (
+from bwportal.domain.assessments.findings_import import (
     MAX_ROWS,
     BadPayload,
     Catalogue,

@@ -3,12 +3,8 @@
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
-from bwportal.domain.ip_status import (
-    completion_blockers,
-    effective_status,
-    today_in,
-    verification_due,
-)
+from bwportal.domain.ip.status import completion_blockers, effective_status, verification_due
+from bwportal.domain.time import today_in
 from bwportal.models import IPStatus
 
 ALL_CHECKS = {"check_committee_agrees": True, "check_evidence_reviewed": True, "check_root_causes_followed": True}

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from bwportal.domain import catalogues
-from bwportal.domain.programmes import ProgrammeError, create_programme
+from bwportal.domain.programmes import catalogues
+from bwportal.domain.programmes.setup import ProgrammeError, create_programme
 from bwportal.extensions import db
 from bwportal.models import Cluster, CompliancePoint, Programme, RaisedBy, RootCause, TrainingCourse
 from bwportal.seeds import catalogue as seed
@@ -95,7 +95,7 @@ def test_the_cli_creates_a_programme_and_prints_its_id(app, app_ctx):
 
 
 def test_the_demo_gives_each_programme_its_catalogue(app_ctx):
-    from bwportal.demo import seed_demo
+    from devdata.demo import seed_demo
 
     seed_demo()
     for programme in db.session.scalars(sa.select(Programme)):

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bwportal.domain import public_issues as pi
+from bwportal.domain.public import issues as pi
 from tests.factories import public_png_bytes
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -102,6 +102,6 @@ def test_copying_keeps_what_was_typed_and_does_not_copy_twice():
 
 
 def test_the_request_limit_fits_a_full_response(app):
-    from bwportal.domain.public_issues import MAX_FILE_BYTES, MAX_FILES
+    from bwportal.domain.public.issues import MAX_FILE_BYTES, MAX_FILES
 
     assert app.config["MAX_CONTENT_LENGTH"] > MAX_FILES * MAX_FILE_BYTES

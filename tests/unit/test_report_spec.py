@@ -2,7 +2,7 @@
 
 from werkzeug.datastructures import MultiDict
 
-from bwportal.domain.report_spec import (
+from bwportal.domain.reports.spec import (
     PR1_SECTIONS,
     Kind,
     missing_required,

@@ -5,8 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from bwportal.domain import ip_operations as ops
-from bwportal.domain import report_workflow as wf
+from bwportal.domain.ip import operations as ops
+from bwportal.domain.reports import counts, deadlines, editing
+from bwportal.domain.reports import workflow as wf
 from bwportal.extensions import db
 from bwportal.models import ProgressReport, ReportKind, ReportSection, ReportStatus, ReportTransition, Role
 from tests import factories as f
@@ -23,12 +24,12 @@ def cycle(world):
 
 def make_report(world, cycle, kind=ReportKind.PR1, status=ReportStatus.DRAFT):
     author = world.factory_user if kind is ReportKind.PR1 else world.ea
-    report = wf.create_report(world.angkor, cycle, kind, date.today(), author)
+    report = editing.create_report(world.angkor, cycle, kind, date.today(), author)
     db.session.flush()
     if kind is ReportKind.PR1:
-        wf.save_section(report, "social_dialogue", ANSWERED, author, None)
+        editing.save_section(report, "social_dialogue", ANSWERED, author, None)
     else:
-        wf.save_section(report, "summary", {"improvements": {"value": "Good progress"}}, author, None)
+        editing.save_section(report, "summary", {"improvements": {"value": "Good progress"}}, author, None)
     db.session.commit()
     if status is not ReportStatus.DRAFT:
         report.status = status
@@ -75,7 +76,7 @@ def test_send_back_needs_a_comment(world, cycle):
 
 
 def test_submit_needs_the_required_answers(world, cycle):
-    report = wf.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
+    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
     db.session.commit()
     with pytest.raises(wf.WorkflowError):
         wf.fire(report, "submit", world.factory_user)
@@ -102,24 +103,24 @@ def test_the_model_refuses_writes_to_a_report_that_is_not_a_draft(world, cycle, 
 
 def test_a_draft_may_be_written(world, cycle):
     report = make_report(world, cycle)
-    wf.save_section(report, "feedback", {"feedback": {"value": "Thanks"}}, world.factory_user, None)
+    editing.save_section(report, "feedback", {"feedback": {"value": "Thanks"}}, world.factory_user, None)
     db.session.commit()
 
 
 def test_only_the_author_role_writes(world, cycle):
     report = make_report(world, cycle)
     with pytest.raises(wf.ReportLocked):
-        wf.save_section(report, "feedback", {"feedback": {"value": "EA words"}}, world.ea, None)
+        editing.save_section(report, "feedback", {"feedback": {"value": "EA words"}}, world.ea, None)
 
 
 def test_one_open_report_per_cycle_and_a_new_one_after_final(world, cycle):
     report = make_report(world, cycle)
     with pytest.raises(wf.WorkflowError):
-        wf.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
+        editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
     wf.fire(report, "submit", world.factory_user)
     wf.fire(report, "approve", world.ea)
     db.session.commit()
-    wf.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
+    editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
     db.session.commit()
 
 
@@ -152,17 +153,17 @@ def test_overview_counts(world, cycle):
     other = f.make_cycle(world.mekong, 1)
     ops.item_from_finding(f.make_finding(other, "Overtime Wages", "elsewhere"), world.ea)
     db.session.commit()
-    assert wf.overview_counts(cycle) == {"findings": 3, "advisory": 1, "completed": 1}
+    assert counts.overview_counts(cycle) == {"findings": 3, "advisory": 1, "completed": 1}
 
 
 def test_pr1_is_due_30_days_after_the_report_release(world, cycle):
     released = cycle.report_release_date
-    due = wf.pr1_due(cycle, released + timedelta(days=25))
+    due = deadlines.pr1_due(cycle, released + timedelta(days=25))
     assert (due.due_date, due.days_left, due.overdue) == (released + timedelta(days=30), 5, False)
-    late = wf.pr1_due(cycle, released + timedelta(days=33))
+    late = deadlines.pr1_due(cycle, released + timedelta(days=33))
     assert (late.days_left, late.overdue) == (-3, True)
     cycle.report_release_date = None
-    assert wf.pr1_due(cycle, date.today()) is None
+    assert deadlines.pr1_due(cycle, date.today()) is None
 
 
 def test_snapshot_holds_every_annex(world, cycle):

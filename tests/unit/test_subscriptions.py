@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bwportal.domain import report_workflow as wf
 from bwportal.domain import subscriptions as subs
+from bwportal.domain.reports import queries as rq
 from bwportal.domain.tenancy import visible_factory_ids
 from bwportal.extensions import db
 from bwportal.models import (
@@ -250,14 +250,14 @@ def test_buyers_read_final_reports_of_covered_cycles_only(world, cycles):
                            report_date=date(2026, 2, 1), status=ReportStatus.DRAFT)
     db.session.add(draft)
     db.session.commit()
-    assert not wf.visible_to(world.buyer, new) and wf.reports_of(world.mekong.id, world.buyer) == []
+    assert not rq.visible_to(world.buyer, new) and rq.reports_of(world.mekong.id, world.buyer) == []
     accepted_on(world, date(2025, 6, 1))
-    assert [wf.visible_to(world.buyer, r) for r in (old, new, draft)] == [False, True, False]
-    assert wf.reports_of(world.mekong.id, world.buyer) == [new]
-    assert wf.visible_to(world.ea2, old) and wf.visible_to(world.admin, old)  # others are not affected
+    assert [rq.visible_to(world.buyer, r) for r in (old, new, draft)] == [False, True, False]
+    assert rq.reports_of(world.mekong.id, world.buyer) == [new]
+    assert rq.visible_to(world.ea2, old) and rq.visible_to(world.admin, old)  # others are not affected
     world.mekong.customers = [world.other_brand]  # no longer a customer
     db.session.commit()
-    assert not wf.visible_to(world.buyer, new) and wf.reports_of(world.mekong.id, world.buyer) == []
+    assert not rq.visible_to(world.buyer, new) and rq.reports_of(world.mekong.id, world.buyer) == []
 
 
 # --- who hears about a cycle -----------------------------------------------------------------

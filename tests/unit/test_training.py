@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bwportal.domain import training as ops
+from bwportal.domain.annexes import training as ops
 from bwportal.extensions import db
 from bwportal.models import EnrolmentStatus, FactoryTraining, Role, TrainingCourse
 from tests import factories as f

@@ -4,7 +4,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from bwportal.domain import report_workflow as wf
+from bwportal.domain.reports import editing
+from bwportal.domain.reports import workflow as wf
 from bwportal.extensions import db
 from bwportal.models import AuditEvent, EAAssignment, Factory, Programme, ReportKind, Role
 from tests import factories as f
@@ -92,9 +93,9 @@ def test_deactivated_factory_disappears_but_keeps_its_history(login, world):
 
 def test_reassignment_moves_the_inbox_and_keeps_one_lead(login, world):
     cycle = f.make_cycle(world.angkor)
-    report = wf.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
+    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
     db.session.flush()
-    wf.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
+    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
     wf.fire(report, "submit", world.factory_user)
     db.session.commit()
     assert "Angkor Garments" in login(world.ea).get("/inbox").get_data(as_text=True)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bwportal.domain import ip_operations as ops
-from bwportal.domain import people
-from bwportal.domain import report_workflow as wf
-from bwportal.domain.ip_status import today_in
+from bwportal.domain.ip import operations as ops
+from bwportal.domain.people import management as people
+from bwportal.domain.reports import editing
+from bwportal.domain.time import today_in
 from bwportal.extensions import db
 from bwportal.models import (
     AuditEvent,
@@ -173,9 +173,9 @@ def reports_url(world):
 
 
 def test_report_submission_send_back_and_approval_are_recorded(login, world, cycle):
-    report = wf.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
+    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
     db.session.flush()
-    wf.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
+    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
     db.session.commit()
     url = f"{reports_url(world)}/{report.id}"
     assert login(world.factory_user).post(url + "/submit").status_code == 302
@@ -344,9 +344,9 @@ def test_evidence_downloads_by_users_are_recorded_public_ones_are_not(login, app
 
 
 def test_pdf_downloads_are_recorded(login, world, cycle, jobs):
-    report = wf.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
+    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
     db.session.flush()
-    wf.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
+    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
     db.session.commit()
     ea = login(world.ea)
     asked = ea.post(f"{reports_url(world)}/{report.id}/pdf")

@@ -153,6 +153,6 @@ def test_admin_adds_and_edits_a_training_course(login, world):
     assert [e.object_type for e in events] == ["training_course", "training_course"]
     assert events[1].changes == {"days": [2, 3], "active": [True, False]}
     # A retired course is no longer offered for new sessions.
-    from bwportal.domain.training import courses_of
+    from bwportal.domain.annexes.training import courses_of
 
     assert course not in courses_of(world.kh.id)

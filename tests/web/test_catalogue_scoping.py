@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 from itsdangerous import URLSafeSerializer
 
-from bwportal.domain import assessments
-from bwportal.domain import ip_operations as ops
+from bwportal.domain.assessments import cycles as assessments
+from bwportal.domain.ip import operations as ops
 from bwportal.extensions import db
 from bwportal.models import Cluster, Finding, IPItem, Origin, RaisedBy, RootCause
 from tests import factories as f

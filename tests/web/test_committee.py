@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from bwportal.domain.ip_status import today_in
+from bwportal.domain.time import today_in
 from bwportal.extensions import db
 from bwportal.models import (
     CommitteeMeeting,

@@ -4,8 +4,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from bwportal.domain import ip_operations as ops
-from bwportal.domain import report_workflow as wf
+from bwportal.domain.ip import operations as ops
+from bwportal.domain.reports import editing
+from bwportal.domain.reports import workflow as wf
 from bwportal.extensions import db
 from bwportal.models import IPStatus, ReportKind, ReportStatus
 from tests import factories as f
@@ -38,9 +39,9 @@ def test_buyer_lands_on_the_dashboard_with_only_subscribed_factories(login, worl
 
 
 def test_final_pr1_is_linked(login, world, plans):
-    report = wf.create_report(world.angkor, plans, ReportKind.PR1, date.today(), world.factory_user)
+    report = editing.create_report(world.angkor, plans, ReportKind.PR1, date.today(), world.factory_user)
     db.session.flush()
-    wf.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
+    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
     wf.fire(report, "submit", world.factory_user)
     wf.fire(report, "approve", world.ea)
     db.session.commit()

@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import func, select
 
-from bwportal.demo import DEMO_PASSWORD, USERS, seed_demo
 from bwportal.extensions import db
 from bwportal.models import EAAssignment, Factory, IPEvent, IPItem, Subscription, User
+from devdata.demo import DEMO_PASSWORD, USERS, seed_demo
 
 
 def counts():

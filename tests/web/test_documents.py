@@ -10,8 +10,9 @@ import pytest
 from pypdf import PdfReader
 
 from bwportal.domain import documents
-from bwportal.domain import ip_operations as ops
-from bwportal.domain import report_workflow as wf
+from bwportal.domain.ip import operations as ops
+from bwportal.domain.reports import editing
+from bwportal.domain.reports import workflow as wf
 from bwportal.extensions import db
 from bwportal.jobs.outbox import deliver
 from bwportal.models import Document, DocumentStatus, OutboxMessage, ReportKind
@@ -30,10 +31,10 @@ def cycle(world):
 
 @pytest.fixture
 def pr1(world, cycle):
-    report = wf.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
+    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
     db.session.flush()
-    wf.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
-    wf.save_section(report, "feedback", {"feedback": {"value": f"Draft words {ARABIC}"}}, world.factory_user, None)
+    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
+    editing.save_section(report, "feedback", {"feedback": {"value": f"Draft words {ARABIC}"}}, world.factory_user, None)
     db.session.commit()
     return report
 
@@ -158,7 +159,7 @@ def test_downloads_are_refused_to_those_who_may_not_read_the_report(login, world
 
 def test_factory_does_not_get_a_draft_pr2(login, world, cycle, request_pdf):
     ea = login(world.ea)
-    report = wf.create_report(world.angkor, cycle, ReportKind.PR2, date.today(), world.ea)
+    report = editing.create_report(world.angkor, cycle, ReportKind.PR2, date.today(), world.ea)
     db.session.commit()
     status = request_pdf(ea, report_url(world, report))
     assert ea.get(status + "/file").status_code == 200

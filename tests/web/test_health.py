@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from bwportal import redis_connection
+from bwportal.infra import redis_connection
 
 
 def test_database_ok_and_redis_as_configured(client, app):

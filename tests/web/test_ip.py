@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from bwportal.domain import ip_operations as ops
+from bwportal.domain.ip import operations as ops
 from bwportal.extensions import db
 from bwportal.models import EventKind, Factory, IPEvent, IPItem, IPStatus, Origin, RaisedBy, RootCause
 from tests import factories as f

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, select
 
-from bwportal.domain import ip_operations as ops
+from bwportal.domain.ip import operations as ops
 from bwportal.extensions import db
 from bwportal.jobs.ip_daily import mark_delayed_items
 from bwportal.models import EventKind, IPEvent, IPItem, IPStatus, Role

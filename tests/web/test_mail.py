@@ -7,7 +7,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
-from bwportal.mail import MailError, compose, send
+from bwportal.infra.mail import MailError, compose, send
 from tests.helpers import translated
 
 
@@ -72,7 +72,7 @@ class _FakeInvitation:
 
 
 def test_a_notice_reaches_the_smtp_server_in_the_recipients_language(app, world, smtp_server):
-    from bwportal.domain import outbox
+    from bwportal.domain.notices import outbox
     from bwportal.extensions import db
     from bwportal.jobs.outbox import deliver
     from bwportal.models import OutboxMessage

@@ -9,7 +9,8 @@ import time_machine
 from babel.dates import format_date
 from sqlalchemy import func, select
 
-from bwportal.domain import report_workflow as wf
+from bwportal.domain.reports import editing
+from bwportal.domain.reports import workflow as wf
 from bwportal.extensions import db
 from bwportal.jobs import deadlines
 from bwportal.jobs import outbox as relay_jobs
@@ -83,9 +84,9 @@ def test_factory_and_buyer_notices_follow_the_report(app, world, cycle):
     deadlines.sweep(_local_midnight_plus(date(2026, 6, 28), 60))  # 1 July minus 3 days
     assert {r.recipient_id for r in _rows("mail.pr1_factory_reminder")} == {world.factory_user.id}
     assert _rows("mail.pr1_buyer_notice") == []
-    report = wf.create_report(world.angkor, cycle, ReportKind.PR1, date(2026, 6, 30), world.factory_user)
+    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date(2026, 6, 30), world.factory_user)
     db.session.flush()
-    wf.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
+    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
     wf.fire(report, "submit", world.factory_user)
     db.session.commit()
     deadlines.sweep(_local_midnight_plus(date(2026, 7, 15), 60))  # 1 July plus 14 days, not final
@@ -96,9 +97,9 @@ def test_factory_and_buyer_notices_follow_the_report(app, world, cycle):
 def test_report_events_reach_each_recipient_in_their_language(login, world, cycle, mailbox, jobs):
     world.ea.locale, world.buyer.locale = "fr", "es"
     db.session.commit()
-    report = wf.create_report(world.angkor, cycle, ReportKind.PR1, date(2026, 3, 20), world.factory_user)
+    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date(2026, 3, 20), world.factory_user)
     db.session.flush()
-    wf.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
+    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
     db.session.commit()
     factory = login(world.factory_user)
     assert factory.post(f"/factories/{world.angkor.id}/reports/{report.id}/submit").status_code in (302, 303)
@@ -124,9 +125,9 @@ def test_report_events_reach_each_recipient_in_their_language(login, world, cycl
 
 def test_redis_down_the_change_commits_and_the_notice_waits(app, login, world, cycle, mailbox, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
-    report = wf.create_report(world.angkor, cycle, ReportKind.PR1, date(2026, 3, 20), world.factory_user)
+    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date(2026, 3, 20), world.factory_user)
     db.session.flush()
-    wf.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
+    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
     db.session.commit()
     response = login(world.factory_user).post(f"/factories/{world.angkor.id}/reports/{report.id}/submit")
     assert response.status_code in (302, 303)
@@ -148,7 +149,7 @@ def _redis_for_test(app, monkeypatch):
     """The real Redis of CI when REDIS_URL is set, else fakeredis."""
     import os
 
-    from bwportal import redis_connection
+    from bwportal.infra import redis_connection
 
     url = os.environ.get("REDIS_URL")
     if url:
@@ -171,7 +172,7 @@ def _work(connection):
 
 
 def test_a_job_that_fails_twice_then_succeeds_sends_once(app, world, mailbox, monkeypatch):
-    from bwportal.domain import outbox
+    from bwportal.domain.notices import outbox
     from bwportal.jobs import notices
 
     calls = []
@@ -205,7 +206,7 @@ def test_a_job_that_fails_twice_then_succeeds_sends_once(app, world, mailbox, mo
 
 
 def test_a_row_held_by_a_dead_worker_is_taken_over(app, world, mailbox, jobs):
-    from bwportal.domain import outbox
+    from bwportal.domain.notices import outbox
 
     outbox.write("mail.report_released", "test:2", recipient_id=world.buyer.id, factory_id=world.angkor.id,
                  payload={"params": {"factory": "Angkor Garments", "report": "Progress Report 1", "cycle": 1},
@@ -222,7 +223,7 @@ def test_a_row_held_by_a_dead_worker_is_taken_over(app, world, mailbox, jobs):
 
 
 def test_verification_overdue_reminds_the_advisors(app, world):
-    from bwportal.domain import ip_operations as ops
+    from bwportal.domain.ip import operations as ops
 
     cycle = f.make_cycle(world.angkor, 1, assessment_date=date(2026, 1, 5))
     item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime unpaid"), None)
@@ -238,7 +239,7 @@ def test_verification_overdue_reminds_the_advisors(app, world):
 
 
 def test_verification_result_tells_the_factory(world, mailbox):
-    from bwportal.domain import ip_operations as ops
+    from bwportal.domain.ip import operations as ops
 
     cycle = f.make_cycle(world.angkor, 1)
     item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime unpaid"), None)
@@ -248,7 +249,7 @@ def test_verification_result_tells_the_factory(world, mailbox):
 
 
 def test_cli_lists_and_retries_and_healthz_reports_the_outbox(app, client, world, jobs):
-    from bwportal.domain import outbox
+    from bwportal.domain.notices import outbox
 
     outbox.write("mail.report_released", "test:3", recipient_id=world.buyer.id, factory_id=world.angkor.id,
                  payload={"params": {"factory": "Angkor Garments", "report": "Progress Report 1", "cycle": 1},

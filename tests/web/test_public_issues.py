@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bwportal.domain import ip_operations as ops
-from bwportal.domain import public_issues as pi
+from bwportal.domain.ip import operations as ops
+from bwportal.domain.public import issues as pi
 from bwportal.extensions import db
 from bwportal.models import EvidenceFile, PublicResponse
 from tests import factories as f

@@ -143,7 +143,7 @@ def plan_of_first(call, marker: str) -> str:
 def test_finding_a_user_by_email_uses_an_index(app_ctx, world):
     """Sign-in, password reset and invitations look a user up by lower(email), which the
     unique index on email cannot serve: each sign-in read every user."""
-    from bwportal.domain.accounts import find_user_by_email
+    from bwportal.domain.people.accounts import find_user_by_email
 
     def find():
         assert find_user_by_email(" Factory@Example.com ") == world.factory_user
@@ -155,7 +155,7 @@ def test_finding_a_user_by_email_uses_an_index(app_ctx, world):
 def test_the_verification_queue_reads_only_waiting_items(app_ctx, world):
     """An EA's queue: the items reported remediated of the EA's factories, by a partial index
     (PostgreSQL read all 410,000 items of the scale data for it)."""
-    from bwportal.domain.ip_queries import verification_queue
+    from bwportal.domain.ip.queries import verification_queue
     from bwportal.domain.tenancy import visible_factory_ids
 
     def queue():

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bwportal.domain import ip_operations as ops
+from bwportal.domain.ip import operations as ops
 from bwportal.extensions import db
 from bwportal.models import AuditEvent, CompliancePoint, ProgressReport, ReportStatus
 from tests import factories as f

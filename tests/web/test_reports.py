@@ -5,7 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from bwportal.domain import report_workflow as wf
+from bwportal.domain.reports import editing
+from bwportal.domain.reports import queries as report_queries
 from bwportal.extensions import db
 from bwportal.models import ProgressReport, ReportComment, ReportKind, ReportSection, ReportStatus
 from tests import factories as f
@@ -165,7 +166,7 @@ def test_full_workflow_send_back_resubmit_approve_and_buyer_reads(login, world, 
     assert ea.post(f"{base(world)}/{report.id}/approve", data={"from": "inbox"}, headers=HX).status_code == 200
     final = fresh(report)
     assert final.status is ReportStatus.APPROVED and final.approved_at is not None
-    actions = [t.action for t in wf.transitions_of(final)]
+    actions = [t.action for t in report_queries.transitions_of(final)]
     assert actions == ["submit", "send_back", "submit", "approve"]
 
     buyer = login(world.buyer)
@@ -182,14 +183,14 @@ def test_factory_sees_what_is_due_on_its_home_page(login, world, cycle):
     html = login(world.factory_user).get("/home").get_data(as_text=True)
     due = cycle.report_release_date + timedelta(days=30)
     assert "What is due" in html and "Progress Report 1" in html
-    from bwportal.domain.ip_status import today_in
+    from bwportal.domain.time import today_in
 
     overdue = (today_in(world.kh.timezone) - due).days  # released 39 days ago: 9 days late
     assert overdue > 0 and f"{overdue} days overdue" in html
 
 
 def test_pr2_is_written_and_released_by_the_ea(login, world, cycle):
-    from bwportal.domain import ip_operations as ops
+    from bwportal.domain.ip import operations as ops
 
     item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime unpaid"), world.ea)
     db.session.commit()
@@ -217,7 +218,7 @@ def test_pr2_is_written_and_released_by_the_ea(login, world, cycle):
 
 def test_pr_routes_refuse_a_report_of_another_factory(login, world, cycle):
     other = f.make_cycle(world.mekong, 1)
-    report = wf.create_report(world.mekong, other, ReportKind.PR1, date.today(), world.factory2_user)
+    report = editing.create_report(world.mekong, other, ReportKind.PR1, date.today(), world.factory2_user)
     db.session.commit()
     client = login(world.factory_user)
     assert client.get(f"{base(world)}/{report.id}").status_code == 404

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from bwportal.domain import report_snapshot
+from bwportal.domain.reports import snapshot as report_snapshot
 from bwportal.extensions import db
 from bwportal.models import (
     CommitteeMeeting,
@@ -29,7 +29,7 @@ from bwportal.models import (
     SubscriptionStatus,
     User,
 )
-from bwportal.seed_scale import SCALE_PASSWORD
+from devdata.seed_scale import SCALE_PASSWORD
 
 from ..conftest import sign_in
 

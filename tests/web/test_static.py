@@ -8,7 +8,7 @@ from pathlib import Path
 import brotli
 import pytest
 
-from bwportal.domain.public_issues import stored_path
+from bwportal.domain.public.issues import stored_path
 from tests.web.test_transparency import listed  # noqa: F401 - a listed factory with a public PDF
 
 ASSETS = ("css/app.css", "js/htmx-2.0.11.min.js", "js/app.js")
@@ -42,7 +42,7 @@ def test_pages_link_fingerprinted_names_that_change_with_the_content(app, client
 
 
 def test_an_edited_file_gets_a_new_name_and_the_old_one_is_gone(app, client, tmp_path, monkeypatch):
-    from bwportal.assets import asset_url
+    from bwportal.web.assets import asset_url
 
     monkeypatch.setattr(app, "static_folder", str(tmp_path))
     (tmp_path / "css").mkdir()

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import event, select
 
-from bwportal.domain import ip_operations as ops
+from bwportal.domain.ip import operations as ops
 from bwportal.extensions import db
 from bwportal.jobs import deadlines
 from bwportal.models import OutboxMessage, Role

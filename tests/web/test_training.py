@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bwportal.domain.ip_status import today_in
+from bwportal.domain.time import today_in
 from bwportal.extensions import db
 from bwportal.models import Enrolment, EnrolmentStatus, FactoryTraining, TrainingSession
 from tests import factories as f

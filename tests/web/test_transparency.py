@@ -5,8 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from bwportal.domain import ip_operations as ops
-from bwportal.domain import transparency as public
+from bwportal.domain.ip import operations as ops
+from bwportal.domain.public import transparency as public
 from bwportal.extensions import db
 from bwportal.models import Cycle
 from tests import factories as f

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bwportal.domain.visits import programme_today
+from bwportal.domain.annexes.visits import programme_today
 from bwportal.extensions import db
 from bwportal.models import AdvisoryVisit
 from tests import factories as f

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bwportal.domain import outbox
+from bwportal.domain.notices import outbox
 from bwportal.extensions import db
 from bwportal.jobs.outbox import relay
 from bwportal.models import OutboxMessage, OutboxStatus
@@ -30,7 +30,7 @@ def _env(app) -> dict:
 
 @needs_redis
 def test_the_procfile_worker_sends_an_outbox_notice_in_burst_mode(app, world, mailbox):
-    from bwportal.redis_connection import get_redis
+    from bwportal.infra.redis_connection import get_redis
 
     get_redis().delete("rq:queue:default")
     outbox.write("mail.report_released", "worker-test:1", recipient_id=world.buyer.id, factory_id=world.angkor.id,

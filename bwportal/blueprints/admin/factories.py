@@ -4,8 +4,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ...domain import factory_admin as fa
-from ...domain.people import factory_users, open_invitations
+from ...domain.people.management import factory_users, open_invitations
+from ...domain.programmes import factories as fa
 from ...extensions import db
 from ...forms.fields import db_int
 from ...models import EAAssignment, User

@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ...domain import people
+from ...domain.people import management as people
 from ...extensions import db
 from ...forms.fields import db_int
-from ...i18n import language_choices
 from ...models import BuyerOrganisation, Invitation, Role, User
+from ...web.i18n import language_choices
 from ..onboarding import send_invitation, set_user_active
 from .common import admin_factory, bp, paginate, require_admin
 from .forms import InvitationForm, UserForm

@@ -4,10 +4,10 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ...domain.factory_admin import AdminError
-from ...domain.programme_settings import update_settings
+from ...domain.programmes.factories import AdminError
+from ...domain.programmes.settings import update_settings
 from ...extensions import db
-from ...i18n import language_choices
+from ...web.i18n import language_choices
 from .common import bp, require_admin
 from .forms import SettingsForm
 

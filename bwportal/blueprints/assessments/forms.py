@@ -6,7 +6,7 @@ from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from ...domain.findings_import import MAX_TEXT
+from ...domain.assessments.findings_import import MAX_TEXT
 from ...forms.dates import DayField
 from ...forms.fields import MaxLength, WholeNumberField
 

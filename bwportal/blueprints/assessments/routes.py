@@ -15,8 +15,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ...domain import assessments as ops
-from ...domain import findings_import as imports
+from ...domain.assessments import cycles as ops
+from ...domain.assessments import findings_import as imports
 from ...domain.policy import can
 from ...extensions import db, htmx
 from ...models import Cycle

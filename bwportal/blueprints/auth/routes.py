@@ -6,12 +6,13 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ...domain import passwords, people
-from ...domain.accounts import authenticate, record_sign_out
+from ...domain.people import management as people
+from ...domain.people import passwords
+from ...domain.people.accounts import authenticate, record_sign_out
 from ...extensions import db
-from ...i18n import language_choices
-from ...mail import MailError, compose, send
-from ...throttle import password_reset_limits, sign_in_limits
+from ...infra.mail import MailError, compose, send
+from ...web.i18n import language_choices
+from ...web.throttle import password_reset_limits, sign_in_limits
 from .forms import (
     AcceptInvitationForm,
     ChangePasswordForm,

@@ -4,7 +4,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 
 from ...config import LOCALES
-from ...domain.catalogues import MAX_COURSE_DAYS, MAX_QUESTION_TEXT
+from ...domain.programmes.catalogues import MAX_COURSE_DAYS, MAX_QUESTION_TEXT
 from ...forms.fields import MaxLength, WholeNumberField
 
 

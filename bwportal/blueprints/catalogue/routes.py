@@ -14,18 +14,13 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from ...config import LOCALES
-from ...domain import catalogues, report_spec
 from ...domain.policy import can
+from ...domain.programmes import catalogues
+from ...domain.reports import spec as report_spec
 from ...extensions import db
-from ...i18n import language_choices
 from ...models import Cluster, CompliancePoint, RaisedBy, ReportKind, RootCause, TrainingCourse
-from .forms import (
-    CatalogueEntryForm,
-    hidden_field_name,
-    question_form,
-    translation_field_name,
-    wording_field_name,
-)
+from ...web.i18n import language_choices
+from .forms import CatalogueEntryForm, hidden_field_name, question_form, translation_field_name, wording_field_name
 
 bp = Blueprint("catalogue", __name__, url_prefix="/admin/catalogue")
 

@@ -4,7 +4,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
-from ...domain import committee as ops
+from ...domain.annexes import committee as ops
 from ...forms.dates import DayField
 from ...forms.fields import CheckboxListField, MaxLength
 from ...models import Gender, HowChosen, MemberRole

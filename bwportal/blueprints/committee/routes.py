@@ -6,9 +6,9 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ...domain import committee as ops
-from ...domain.ip_status import factory_today
+from ...domain.annexes import committee as ops
 from ...domain.policy import can
+from ...domain.time import factory_today
 from ...extensions import db, htmx
 from ...models import CommitteeMeeting, CommitteeMember, MemberProposal
 from ..scoping import load_factory, load_owned

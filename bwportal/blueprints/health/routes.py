@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from ...extensions import db
-from ...redis_connection import get_redis
+from ...infra.redis_connection import get_redis
 
 bp = Blueprint("health", __name__)
 
@@ -30,7 +30,7 @@ def _redis_state() -> str:
 
 def _queues() -> dict:
     """The outbox's depth and the age of its oldest unsent row, and RQ's queue length."""
-    from ...domain.outbox import pending_summary
+    from ...domain.notices.outbox import pending_summary
 
     try:
         state = pending_summary()

@@ -8,7 +8,7 @@ from flask import Response
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
-from ...domain.ip_status import effective_status
+from ...domain.ip.status import effective_status
 from .labels import FIELD_LABELS
 
 

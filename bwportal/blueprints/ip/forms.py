@@ -8,8 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from ...domain.ip_operations import REQUIRED_FIELDS, REQUIRED_FOR_NEW_ADVISORY
-from ...domain.ip_status import CHECKS
+from ...domain.ip.operations import REQUIRED_FIELDS, REQUIRED_FOR_NEW_ADVISORY
+from ...domain.ip.status import CHECKS
 from ...domain.policy import IP_FIELD_OWNERS, IP_STATUS_SETTABLE, ip_writable_fields
 from ...forms.dates import DayField
 from ...forms.fields import MaxLength

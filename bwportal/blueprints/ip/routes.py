@@ -8,11 +8,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ...domain import catalogues
-from ...domain import ip_operations as ops
-from ...domain.assessments import cycles_of
-from ...domain.ip_import import apply_import, latest_cycle, plan_import
-from ...domain.ip_queries import (
+from ...domain.assessments.cycles import cycles_of
+from ...domain.ip import operations as ops
+from ...domain.ip.assessment_import import apply_import, latest_cycle, plan_import
+from ...domain.ip.queries import (
     Filters,
     ip_items,
     latest_assessor_comments,
@@ -21,18 +20,13 @@ from ...domain.ip_queries import (
     verification_entries,
     visit_dates,
 )
-from ...domain.ip_status import CHECKS, effective_status, factory_today, is_overdue, verification_due
+from ...domain.ip.status import CHECKS, effective_status, is_overdue, verification_due
 from ...domain.policy import IP_FIELD_OWNERS, can
+from ...domain.programmes import catalogues
 from ...domain.tenancy import visible_factory_ids
+from ...domain.time import factory_today
 from ...extensions import db, htmx
-from ...models import (
-    AdvisoryVisit,
-    EventKind,
-    IPEvent,
-    IPItem,
-    IPStatus,
-    Origin,
-)
+from ...models import AdvisoryVisit, EventKind, IPEvent, IPItem, IPStatus, Origin
 from ..scoping import load_factory, load_owned
 from . import export
 from .forms import CommentForm, NewAdvisoryItemForm, RemediatedForm, ReturnForm, VerifyForm, build_item_form

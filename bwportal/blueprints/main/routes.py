@@ -3,10 +3,10 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ...domain.ip_status import today_in
 from ...domain.policy import can
-from ...domain.report_workflow import due_summary
+from ...domain.reports.deadlines import due_summary
 from ...domain.tenancy import visible_factories
+from ...domain.time import today_in
 from ...extensions import db
 from ...models import Factory
 

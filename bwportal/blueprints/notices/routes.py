@@ -4,7 +4,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from ...domain.outbox import notices_for
+from ...domain.notices.outbox import notices_for
 from ...extensions import db
 from ...forms.fields import db_int
 from ...jobs.notices import render

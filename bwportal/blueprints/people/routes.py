@@ -3,10 +3,10 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from ...domain import people
+from ...domain.people import management as people
 from ...extensions import db
-from ...i18n import language_choices
 from ...models import Role, User
+from ...web.i18n import language_choices
 from ..onboarding import send_invitation, set_user_active
 from ..scoping import load_factory
 from .forms import FactoryInvitationForm

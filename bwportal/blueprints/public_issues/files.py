@@ -2,7 +2,7 @@
 
 from flask import abort, current_app, send_file
 
-from ...domain.public_issues import display_name, stored_path
+from ...domain.public.issues import display_name, stored_path
 
 # The types the upload check accepts (domain.public_issues.detect_type), with their extensions.
 # Images are shown in the browser; anything else is a download.

@@ -6,7 +6,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired
 
-from ...domain.public_issues import MAX_TEXT
+from ...domain.public.issues import MAX_TEXT
 from ...forms.fields import MaxLength
 
 ACCEPT = "image/png,image/jpeg,image/webp,application/pdf,.png,.jpg,.jpeg,.webp,.pdf"

@@ -8,9 +8,10 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ...domain import public_issues as ops
-from ...domain.assessments import cycles_of
-from ...domain.ip_status import effective_status, today_in
+from ...domain.assessments.cycles import cycles_of
+from ...domain.ip.status import effective_status
+from ...domain.public import issues as ops
+from ...domain.time import today_in
 from ...extensions import db, htmx
 from ...models import EvidenceFile, Finding
 from ..scoping import load_factory, load_owned

@@ -3,8 +3,9 @@
 from flask import abort
 from flask_login import current_user
 
-from ...domain.ip_status import today_in
-from ...domain.report_workflow import pr1_due, visible_to
+from ...domain.reports.deadlines import pr1_due
+from ...domain.reports.queries import visible_to
+from ...domain.time import today_in
 from ...models import ProgressReport, ReportKind
 from ..scoping import load_factory, load_owned
 

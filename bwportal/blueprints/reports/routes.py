@@ -8,14 +8,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from ...domain import report_spec
-from ...domain import report_workflow as wf
-from ...domain.assessments import cycles_of
-from ...domain.ip_queries import verification_entries
-from ...domain.ip_status import today_in
+from ...domain.assessments.cycles import cycles_of
+from ...domain.ip.queries import verification_entries
 from ...domain.policy import can
-from ...domain.report_spec import sections_for
+from ...domain.reports import deadlines, editing
+from ...domain.reports import queries as report_queries
+from ...domain.reports import spec as report_spec
+from ...domain.reports import workflow as wf
+from ...domain.reports.spec import sections_for
 from ...domain.tenancy import visible_factory_ids
+from ...domain.time import today_in
 from ...extensions import db, htmx
 from ...models import EnrolmentStatus, IPStatus, MemberRole, ReportKind, Role
 from ..ip.forms import ReturnForm, VerifyForm
@@ -37,7 +39,7 @@ def spec_text(msgid: str, programme, path: str | None = None) -> str:
 @bp.app_template_global()
 def frozen_label(entry: dict, key: str) -> str:
     """A catalogue name kept in a report's snapshot, in the reader's language, as it was then."""
-    from ...domain.report_snapshot import label
+    from ...domain.reports.snapshot import label
 
     return label(entry, key, str(get_locale()))
 
@@ -74,8 +76,9 @@ def index(factory_id: int):
     factory = load_factory(factory_id, "report.view")
     cycles = cycles_of(factory.id)
     today = today_in(factory.programme.timezone)
-    due = wf.pr1_due(cycles[0], today) if cycles else None
-    return render_template("reports/index.html", factory=factory, reports=wf.reports_of(factory.id, current_user),
+    due = deadlines.pr1_due(cycles[0], today) if cycles else None
+    reports = report_queries.reports_of(factory.id, current_user)
+    return render_template("reports/index.html", factory=factory, reports=reports,
                            due=due, kind=_kind_for(current_user), due_for=due_for)
 
 
@@ -95,7 +98,7 @@ def new(factory_id: int):
     if form.validate_on_submit():
         cycle = next(c for c in cycles if c.id == form.cycle_id.data)
         try:
-            report = wf.create_report(factory, cycle, kind, form.report_date.data, current_user)
+            report = editing.create_report(factory, cycle, kind, form.report_date.data, current_user)
             db.session.commit()
         except wf.WorkflowError as refused:
             db.session.rollback()
@@ -130,7 +133,7 @@ def document_context(report) -> dict:
 
     # Submitted: the snapshot, and the wording it was submitted with; a draft: today's (the PDF shows the same).
     return {**report_content(report),
-            "transitions": wf.transitions_of(report), "actions": wf.allowed_actions(report, current_user),
+            "transitions": report_queries.transitions_of(report), "actions": wf.allowed_actions(report, current_user),
             "due": due_for(report), "send_back_form": SendBackForm(), "section_url": section_url,
             "choices": report_spec.IP_VALIDATION_CHOICES}
 
@@ -176,7 +179,7 @@ def comment(factory_id: int, report_id: int):
     if key not in {s.key for s in sections_for(report.kind, factory.programme)}:
         abort(404)
     if form.validate_on_submit():
-        wf.add_comment(report, key, current_user, form.body.data.strip())
+        editing.add_comment(report, key, current_user, form.body.data.strip())
         db.session.commit()
         flash(_("Comment added."), "success")
     else:
@@ -190,7 +193,7 @@ def inbox():
     if current_user.role is not Role.EA or not can(current_user, "report.review"):
         abort(403)
     factory_ids = visible_factory_ids(current_user)
-    reports = wf.awaiting_review(factory_ids)
+    reports = report_queries.awaiting_review(factory_ids)
     entries = verification_entries(factory_ids)
     return render_template("reports/inbox.html", reports=reports, entries=entries, send_back_form=SendBackForm(),
                            form=VerifyForm(), return_form=ReturnForm(), due_for=due_for)

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ...domain import report_workflow as wf
-from ...domain.report_snapshot import ip_annex, wording_of
-from ...domain.report_spec import IP_VALIDATION_CHOICES, parse_answers, sections_for
+from ...domain.reports import counts, editing
+from ...domain.reports import workflow as wf
+from ...domain.reports.snapshot import ip_annex, wording_of
+from ...domain.reports.spec import IP_VALIDATION_CHOICES, parse_answers, sections_for
 from ...extensions import db, htmx
 from ...models import IPItem, ReportComment, ReportKind
 from .forms import SectionCommentForm
@@ -66,9 +67,9 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
     if stored is not None and expected is None:
         expected = -1  # an existing section saved without its version can only be stale
     try:
-        wf.save_section(report, key, answers, current_user, expected)
+        editing.save_section(report, key, answers, current_user, expected)
         db.session.commit()
-    except (wf.StaleSection, StaleDataError):
+    except (editing.StaleSection, StaleDataError):
         db.session.rollback()
         conflict = _stored(report, key)
         db.session.refresh(conflict)
@@ -109,7 +110,7 @@ def _render(factory, report, sections, section, *, answers=None, errors=None, co
         if shows_annex else [],
         may_write=may_write, section_url=section_url, due=due_for(report),
         comment_form=SectionCommentForm(), comments=_comments(report, section.key),
-        counts=(report.snapshot or {}).get("overview_counts") or wf.overview_counts(report.cycle)
+        counts=(report.snapshot or {}).get("overview_counts") or counts.overview_counts(report.cycle)
         if section.overview_counts else None,
         actions=wf.allowed_actions(report, current_user),
     )

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from ...domain.training import MAX_CREDIT_DAYS, MAX_PARTICIPANTS
+from ...domain.annexes.training import MAX_CREDIT_DAYS, MAX_PARTICIPANTS
 from ...forms.dates import DayField
 from ...forms.fields import MaxLength, WholeNumberField
 

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ...domain import training as ops
-from ...domain.ip_status import factory_today
+from ...domain.annexes import training as ops
 from ...domain.policy import can
+from ...domain.time import factory_today
 from ...extensions import db, htmx
 from ...models import Enrolment, EnrolmentStatus, TrainingSession
 from ..scoping import load_factory, load_owned

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from ...domain import transparency as public
+from ...domain.public import transparency as public
 from ..public_issues.files import send_evidence
 
 bp = Blueprint("transparency", __name__, url_prefix="/transparency")

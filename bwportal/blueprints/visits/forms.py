@@ -5,7 +5,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
-from ...domain.visits import visit_date_problem
+from ...domain.annexes.visits import visit_date_problem
 from ...forms.dates import DayField
 from ...forms.fields import MaxLength
 

@@ -4,8 +4,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ...domain import visits as ops
-from ...domain.assessments import cycles_of
+from ...domain.annexes import visits as ops
+from ...domain.assessments.cycles import cycles_of
 from ...domain.policy import can
 from ...extensions import db, htmx
 from ...models import AdvisoryVisit

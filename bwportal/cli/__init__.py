@@ -1,0 +1,16 @@
+"""Flask commands, one module per group: ``flask --app wsgi i18n update``, ``ip``, ``programme``,
+``outbox``, and in a checkout ``seed-demo`` and ``seed-scale``."""
+
+from importlib.util import find_spec
+
+
+def register_cli(app) -> None:
+    from . import i18n, ip, outbox, programmes
+
+    for module in (i18n, ip, programmes, outbox):
+        app.cli.add_command(module.group)
+    if find_spec("devdata") is not None:  # a checkout: the demo and scale data are at hand
+        from . import devdata
+
+        app.cli.add_command(devdata.seed_demo_command)
+        app.cli.add_command(devdata.seed_scale_command)

@@ -1,0 +1,1 @@
+"""The annexes of a progress report: advisory visits, training, the committee."""

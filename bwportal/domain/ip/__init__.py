@@ -1,0 +1,1 @@
+"""The Improvement Plan's rules: status, operations, queries, import of assessment findings."""

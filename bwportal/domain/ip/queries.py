@@ -1,0 +1,117 @@
+"""Reading the IP: the filtered list, counts, and what a list shows beside each item,
+each in a fixed number of queries whatever the number of items."""
+
+from collections import Counter
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ...extensions import db
+from ...models import AdvisoryVisit, Cycle, EventKind, IPEvent, IPItem, IPStatus, Origin
+from .. import audit
+from .status import status_on, verification_due
+
+
+@dataclass
+class Filters:
+    cluster_id: int | None = None
+    status: IPStatus | None = None
+    origin: Origin | None = None
+    public: bool | None = None
+    lead: str = ""
+    overdue: bool = False
+    review: bool = False
+
+
+def ip_items(factory_id: int, filters: Filters, today) -> list[IPItem]:
+    stmt = select(IPItem).where(IPItem.factory_id == factory_id)
+    if filters.cluster_id:
+        stmt = stmt.where(IPItem.cluster_id == filters.cluster_id)
+    if filters.origin:
+        stmt = stmt.where(IPItem.origin == filters.origin)
+    if filters.public is not None:
+        stmt = stmt.where(IPItem.publicly_reported.is_(filters.public))
+    if filters.lead:
+        stmt = stmt.where(IPItem.lead_person.icontains(filters.lead, autoescape=True))
+    if filters.review:
+        stmt = stmt.where(IPItem.review_with_committee.is_(True))
+    if filters.overdue or filters.status is IPStatus.DELAYED:
+        stmt = stmt.where(IPItem.status != IPStatus.COMPLETED, IPItem.target_date < today)
+    elif filters.status is not None:
+        stmt = stmt.where(IPItem.status == filters.status)
+        if filters.status in (IPStatus.PENDING, IPStatus.IN_PROGRESS):
+            # Past its date it counts as Delayed, even before the daily job records it.
+            stmt = stmt.where((IPItem.target_date.is_(None)) | (IPItem.target_date >= today))
+    # Publicly reported first (002 §3.2), then by target date, oldest first.
+    stmt = stmt.order_by(IPItem.publicly_reported.desc(), IPItem.target_date.is_(None), IPItem.target_date, IPItem.id)
+    return list(db.session.scalars(stmt).unique())
+
+
+def status_counts(factory_id: int, today) -> Counter:
+    rows = db.session.execute(
+        select(IPItem.status, IPItem.target_date).where(IPItem.factory_id == factory_id)
+    ).all()
+
+    return Counter(status_on(status, target_date, today) for status, target_date in rows)
+
+
+def latest_assessor_comments(item_ids: list[int]) -> dict[int, IPEvent]:
+    """The lead assessor's latest comment per item, for all listed items in one query."""
+    if not item_ids:
+        return {}
+    events = db.session.scalars(
+        select(IPEvent).where(IPEvent.item_id.in_(item_ids), IPEvent.kind == EventKind.ASSESSOR_COMMENT)
+        .order_by(IPEvent.id)
+    )
+    return {e.item_id: e for e in events}
+
+
+def visit_dates(factory_ids) -> dict[int, list]:
+    rows = db.session.execute(
+        select(AdvisoryVisit.factory_id, AdvisoryVisit.visit_date).where(AdvisoryVisit.factory_id.in_(factory_ids))
+    ).all()
+    dates: dict[int, list] = {}
+    for factory_id, visit_date in rows:
+        dates.setdefault(factory_id, []).append(visit_date)
+    return dates
+
+
+def verification_queue(factory_ids) -> list[IPItem]:
+    """IP-7: items reported remediated and not yet verified, publicly reported first.
+
+    Their ids first, then the items with what the queue shows: in one query PostgreSQL joined
+    the whole programme's waiting items to their cycles, visits and catalogue rows before
+    keeping the EA's (155 ms for an EA of 56 factories among 10,000; now under 8 ms)."""
+    ids = list(db.session.scalars(select(IPItem.id).where(
+        IPItem.factory_id.in_(factory_ids), IPItem.remediation_reported_at.is_not(None),
+        IPItem.status != IPStatus.COMPLETED)))  # the partial index ix_ip_item_awaiting_verification
+    stmt = (
+        select(IPItem)
+        .where(IPItem.id.in_(ids))
+        .order_by(IPItem.publicly_reported.desc(), IPItem.remediation_reported_at, IPItem.id)
+        .options(joinedload(IPItem.cycle).joinedload(Cycle.factory))  # the queue names each item's factory
+    )
+    return list(db.session.scalars(stmt).unique())
+
+
+
+def verification_entries(factory_ids) -> list[tuple[IPItem, dict]]:
+    """The queue with, for each item, how many advisory visits have passed since the report
+    and when the verification fell due (IP-7), in a fixed number of queries."""
+    items = verification_queue(factory_ids)
+    dates = visit_dates({i.factory_id for i in items})
+    entries = []
+    for item in items:
+        visits, due = verification_due(item.remediation_reported_at, dates.get(item.factory_id, []))
+        entries.append((item, {"visits": visits, "due": due}))
+    return entries
+
+
+def record_export(user, factory, fmt: str, filters: Filters, count: int) -> None:
+    """The IP left the portal as a spreadsheet: who, which filters, how many items (the
+    caller commits before sending the file)."""
+    default = asdict(Filters())
+    chosen = {k: v for k, v in asdict(filters).items() if v != default[k]}
+    audit.for_factory(user, "ip.export", factory, factory, label=f"{factory.name}: {fmt.upper()}",
+                      changes={"format": fmt, "items": count, **({"filters": chosen} if chosen else {})})

@@ -1,0 +1,58 @@
+"""IP status rules (IP-3, IP-5, IP-6, IP-7): Delayed by date, what blocks Completed, and
+when a reported remediation is due for verification."""
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+
+from ...models import IPStatus
+
+# IP-7: the EA verifies within the next two advisory visits after the factory's report.
+VISITS_TO_VERIFY = 2
+
+
+def is_overdue(item, today: date) -> bool:
+    """Open, with a target date before today: Delayed from the day after the target date."""
+    return item.status.is_open and item.target_date is not None and item.target_date < today
+
+
+def status_on(status: IPStatus, target_date: date | None, today: date) -> IPStatus:
+    """The status to show: Delayed as soon as the date has passed, even before the daily
+    job has recorded it in the item's history."""
+    if status in (IPStatus.PENDING, IPStatus.IN_PROGRESS) and target_date is not None and target_date < today:
+        return IPStatus.DELAYED
+    return status
+
+
+def effective_status(item, today: date) -> IPStatus:
+    return status_on(item.status, item.target_date, today)
+
+
+CHECKS = (
+    ("check_committee_agrees", _l("The committee agrees that all necessary steps to address the issue in full "
+                                  "have been taken.")),
+    ("check_evidence_reviewed", _l("Committee members have reviewed supporting documents or observed the "
+                                   "changes in the workplace.")),
+    ("check_root_causes_followed", _l("Recommendations to address the root causes have been followed up "
+                                      "(Plan-Do-Check-Act), according to the committee.")),
+)
+
+
+def completion_blockers(item, checks: dict[str, bool], newer_assessment_exists: bool) -> list[str]:
+    """Why the item may not be Completed yet (empty: it may). IP-5 and IP-6."""
+    reasons = []
+    if not item.status.is_open:
+        reasons.append(_l("This item is already Completed."))
+    if not all(checks.get(name) for name, _label in CHECKS):
+        reasons.append(_l("Record all three checks with the committee before marking the item Completed."))
+    if item.needs_worker_interviews and not newer_assessment_exists:
+        reasons.append(_l("This item needs worker interviews, so it can be Completed only after the next "
+                          "assessment."))
+    return reasons
+
+
+def verification_due(reported_at: datetime, visit_dates: list[date]) -> tuple[int, date | None]:
+    """How many advisory visits have happened since the report (up to 2), and the date of the
+    second one, which is when the verification fell due (None until it has happened)."""
+    after = sorted(d for d in visit_dates if d > reported_at.date())
+    return min(len(after), VISITS_TO_VERIFY), (after[VISITS_TO_VERIFY - 1] if len(after) >= VISITS_TO_VERIFY else None)

@@ -1,0 +1,1 @@
+"""Accounts, invitations, passwords and single-use links."""

@@ -1,0 +1,1 @@
+"""Country programmes: their settings, catalogues and factories."""

@@ -1,0 +1,1 @@
+"""Publicly reported findings, the factory's responses and the Transparency Portal."""

@@ -1,0 +1,171 @@
+"""The public Transparency Portal (PUB-3): which factories are listed and what the public sees.
+
+- A factory is listed when it is active and has at least two cycles whose assessment report
+  has been released (a release date on or before today): "from the second cycle".
+- Its page shows the publicly reported findings of its latest released assessment only,
+  with the factory's responses; a newly released report replaces them. A cycle whose report
+  is not released yet shows nothing.
+- An evidence file is public only while it belongs to a response shown on such a page.
+
+Nothing private leaves this module: it hands out plain data (names, texts, ids), never rows
+that a template could follow to addresses, contacts, people or other findings.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from math import ceil
+
+from sqlalchemy import and_, func, select
+
+from ...extensions import db
+from ...models import Cluster, CompliancePoint, Cycle, EvidenceFile, Factory, Finding, Programme, PublicResponse
+
+PER_PAGE = 25
+MIN_RELEASED_CYCLES = 2
+MAX_QUERY = 200
+
+
+def _released(today: date):
+    return and_(Cycle.report_release_date.is_not(None), Cycle.report_release_date <= today)
+
+
+def listed_factory_ids(today: date):
+    """A SELECT of the ids of listed factories."""
+    return (
+        select(Cycle.factory_id)
+        .join(Factory, Factory.id == Cycle.factory_id)
+        .where(Factory.active, _released(today))
+        .group_by(Cycle.factory_id)
+        .having(func.count(Cycle.id) >= MIN_RELEASED_CYCLES)
+    )
+
+
+@dataclass(frozen=True)
+class ListedFactory:
+    id: int
+    name: str
+    country: str  # ISO 3166-1 alpha-2
+    programme: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    factories: list[ListedFactory]
+    total: int
+    page: int
+    pages: int
+
+
+def _listed(today: date):
+    return (
+        select(Factory.id, Factory.name, Programme.country, Programme.name)
+        .join(Programme, Programme.id == Factory.programme_id)
+        .where(Factory.id.in_(listed_factory_ids(today)))
+    )
+
+
+def search(today: date, q: str = "", country: str = "", page: int = 1) -> SearchResult:
+    """Listed factories whose name contains ``q``, in ``country`` if given, a page at a time."""
+    stmt = _listed(today)
+    q = (q or "").strip()[:MAX_QUERY]
+    if q:
+        stmt = stmt.where(Factory.name.icontains(q, autoescape=True))
+    if country:
+        stmt = stmt.where(Programme.country == country)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    pages = max(1, ceil(total / PER_PAGE))
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(stmt.order_by(Factory.name, Factory.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
+    return SearchResult([ListedFactory(*row) for row in rows], total, page, pages)
+
+
+def countries(today: date) -> list[str]:
+    """The countries of programmes with listed factories (ISO codes)."""
+    return list(db.session.scalars(
+        select(Programme.country).join(Factory, Factory.programme_id == Programme.id)
+        .where(Factory.id.in_(listed_factory_ids(today))).distinct().order_by(Programme.country)
+    ))
+
+
+def listed_factory(factory_id: int, today: date) -> ListedFactory | None:
+    row = db.session.execute(_listed(today).where(Factory.id == factory_id)).first()
+    return ListedFactory(*row) if row else None
+
+
+def latest_released_cycle(factory_id: int, today: date) -> Cycle | None:
+    return db.session.scalar(
+        select(Cycle).where(Cycle.factory_id == factory_id, _released(today)).order_by(Cycle.number.desc()).limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class PublicFile:
+    id: int
+    name: str
+    is_pdf: bool
+
+
+@dataclass(frozen=True)
+class PublicFinding:
+    cluster: str
+    compliance_point: str
+    text: str
+    response_text: str
+    verified: bool
+    files: list[PublicFile] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FactoryPage:
+    factory: ListedFactory
+    report_release_date: date
+    findings: list[PublicFinding]
+
+
+def factory_page(factory_id: int, today: date) -> FactoryPage | None:
+    """What the public sees of a listed factory; None if it is not listed."""
+    factory = listed_factory(factory_id, today)
+    if factory is None:
+        return None
+    cycle = latest_released_cycle(factory_id, today)
+    rows = db.session.execute(
+        select(Finding, PublicResponse)
+        .join(Cluster, Cluster.id == Finding.cluster_id)
+        .join(CompliancePoint, CompliancePoint.id == Finding.compliance_point_id)
+        .outerjoin(PublicResponse, PublicResponse.finding_id == Finding.id)
+        .where(Finding.cycle_id == cycle.id, Finding.factory_id == factory_id, Finding.publicly_reported)
+        .order_by(Cluster.position, CompliancePoint.position, Finding.id)
+    ).all()
+    findings = []
+    for finding, response in rows:
+        text = (response.text or "").strip() if response else ""
+        findings.append(PublicFinding(
+            cluster=finding.cluster.label,
+            compliance_point=finding.compliance_point.label,
+            text=finding.text,
+            response_text=text,
+            verified=bool(response and text and response.verified),
+            files=[PublicFile(f.id, f.original_name, f.content_type == "application/pdf")
+                   for f in response.files] if response and text else [],
+        ))
+    return FactoryPage(factory, cycle.report_release_date, findings)
+
+
+def public_file(file_id: int, today: date) -> EvidenceFile | None:
+    """The evidence file if it is shown on a transparency page (a response to a publicly
+    reported finding of the latest released assessment of a listed factory); else None."""
+    evidence = db.session.get(EvidenceFile, file_id)
+    if evidence is None:
+        return None
+    response = evidence.response
+    finding = response.finding if response is not None else None
+    if finding is None or not finding.publicly_reported or not (response.text or "").strip():
+        return None
+    if evidence.factory_id != finding.factory_id or response.factory_id != finding.factory_id:
+        return None
+    if listed_factory(finding.factory_id, today) is None:
+        return None
+    latest = latest_released_cycle(finding.factory_id, today)
+    if latest is None or finding.cycle_id != latest.id:
+        return None
+    return evidence

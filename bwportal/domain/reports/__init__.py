@@ -1,0 +1,1 @@
+"""Progress reports: the state machine, editing, deadlines, counts, spec, snapshot."""

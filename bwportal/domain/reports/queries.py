@@ -1,0 +1,48 @@
+"""Who reads which reports, and the lists of reports the pages show."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import defer
+
+from ...extensions import db
+from ...models import ProgressReport, ReportKind, ReportStatus, ReportTransition, Role
+from .. import subscriptions
+
+D, S, A = ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.APPROVED
+
+
+def visible_to(user, report: ProgressReport) -> bool:
+    """Buyers read final reports only (PR-9), of the cycles their subscription covers; the
+    factory reads the EA's PR2 once it is final."""
+    if user.role is Role.BUYER:
+        return report.status is A and subscriptions.buyer_reads_cycle(user, report.cycle)
+    if report.status is A:
+        return True
+    return not (user.role is Role.FACTORY and report.kind is ReportKind.PR2)
+
+
+# A list of reports shows their kind, dates and state: not each one's frozen copy of the whole
+# report (the snapshot, tens of KB of JSON for a final one), read when a report is opened.
+LIST_OF_REPORTS = defer(ProgressReport.snapshot)
+
+
+def reports_of(factory_id: int, user) -> list[ProgressReport]:
+    stmt = select(ProgressReport).where(ProgressReport.factory_id == factory_id)
+    if user.role is Role.BUYER:
+        covered = subscriptions.buyer_covered_cycle_ids(user, [factory_id])
+        stmt = stmt.where(ProgressReport.status == A, ProgressReport.cycle_id.in_(covered))
+    elif user.role is Role.FACTORY:
+        stmt = stmt.where((ProgressReport.kind == ReportKind.PR1) | (ProgressReport.status == A))
+    return list(db.session.scalars(stmt.order_by(ProgressReport.created_at.desc(), ProgressReport.id.desc())
+                                   .options(LIST_OF_REPORTS)))
+
+
+def awaiting_review(factory_ids) -> list[ProgressReport]:
+    """The EA's inbox: PR1s submitted by their factories, oldest first."""
+    return list(db.session.scalars(
+        select(ProgressReport).where(ProgressReport.factory_id.in_(factory_ids), ProgressReport.status == S)
+        .order_by(ProgressReport.submitted_at, ProgressReport.id).options(LIST_OF_REPORTS)))
+
+
+def transitions_of(report: ProgressReport) -> list[ReportTransition]:
+    return list(db.session.scalars(select(ReportTransition).where(ReportTransition.report_id == report.id)
+                                   .order_by(ReportTransition.id)))

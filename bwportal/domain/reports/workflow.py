@@ -1,0 +1,88 @@
+"""The report state machine (PR-2) and the operations on reports, each recording evidence.
+
+Draft → Submitted → Approved (final) for PR1, sent back to Draft with the EA's comments;
+PR2 is written by the EA and released from Draft to final. The model layer refuses any
+write to a section of a report that is not a draft (``guard``).
+"""
+
+from datetime import UTC, datetime
+
+from flask_babel import lazy_gettext as _l
+
+from ...extensions import db
+from ...models import ProgressReport, ReportKind, ReportStatus, ReportTransition, Role
+from .. import audit
+from ..errors import DomainError
+from ..notices import notify as notices
+from . import snapshot as report_snapshot
+from .spec import missing_required
+
+D, S, A = ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.APPROVED
+
+# (kind, action) -> (from, to, role that may fire it, comment required)
+TRANSITIONS: dict[tuple[ReportKind, str], tuple[ReportStatus, ReportStatus, Role, bool]] = {
+    (ReportKind.PR1, "submit"): (D, S, Role.FACTORY, False),
+    (ReportKind.PR1, "approve"): (S, A, Role.EA, False),
+    (ReportKind.PR1, "send_back"): (S, D, Role.EA, True),
+    (ReportKind.PR2, "release"): (D, A, Role.EA, False),
+}
+
+# Who writes the sections of each kind (PR-7: the EA never edits the factory's words).
+AUTHORS = {ReportKind.PR1: Role.FACTORY, ReportKind.PR2: Role.EA}
+
+
+
+class WorkflowError(DomainError):
+    """A refused transition or write; ``args[0]`` is a message for the user."""
+
+
+class ReportLocked(WorkflowError):
+    """A write to a report that is not a draft."""
+
+
+def _role(user) -> Role | None:
+    """The role acting; None for no one (anonymous, or a deactivated account), who may do nothing."""
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "active", False):
+        return None
+    return user.role
+
+
+def allowed_actions(report: ProgressReport, user) -> list[str]:
+    return [action for (kind, action), (src, _dst, role, _c) in TRANSITIONS.items()
+            if kind is report.kind and src is report.status and _role(user) is role]
+
+
+def may_write(report: ProgressReport, user) -> bool:
+    return report.status is D and _role(user) is AUTHORS[report.kind]
+
+
+def fire(report: ProgressReport, action: str, user, comment: str = "") -> None:
+    """Move the report along one transition, recording who, when and why."""
+    spec = TRANSITIONS.get((report.kind, action))
+    if spec is None or spec[0] is not report.status:
+        raise WorkflowError(_l("This report cannot do that in its current state."))
+    src, dst, role, needs_comment = spec
+    if _role(user) is not role:
+        raise WorkflowError(_l("Your account may not do this."))
+    if needs_comment and not comment.strip():
+        raise WorkflowError(_l("Please say what the factory should change."))
+    if dst in (S, A) and src is D:
+        missing = missing_required(report.kind, report.factory.programme, report.answers_by_section())
+        if missing:
+            raise WorkflowError(_l("Please answer every required question before sending the report."))
+        report.snapshot = report_snapshot.take(report)  # PR-8: frozen as of this moment
+    if dst is D:
+        report.snapshot = None  # sent back: the next submission freezes a new snapshot
+    report.status = dst
+    now = datetime.now(UTC)
+    if dst is S:
+        report.submitted_at = now
+    if dst is A:
+        report.approved_at = now
+    db.session.add(ReportTransition(report_id=report.id, factory_id=report.factory_id, action=action,
+                                    from_status=src, to_status=dst, actor_id=user.id, comment=comment.strip()))
+    notices.report_moved(report, action, user)  # JOB-2, PR-9: in this same transaction
+    factory = report.factory
+    audit.for_factory(user, f"report.{action}", report, factory,
+                      label=f"{factory.name}: {report.kind.value.upper()} {report.report_date.isoformat()}",
+                      changes={"kind": report.kind.value, "status": [src.value, dst.value]})

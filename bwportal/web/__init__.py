@@ -1,0 +1,1 @@
+"""Request plumbing: hooks, transactions, outage answers, throttling, assets, navigation, locale."""
