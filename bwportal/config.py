@@ -57,6 +57,8 @@ def from_environment() -> dict:
         # Links in e-mails start with this (the portal's public address).
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://localhost:5000"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads")),
+        # Files kept through bwportal.infra.storage (a folder on the embedded default).
+        "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(INSTANCE / "storage")),
         # Rendered PDFs (JOB-1), served only through the portal: never under static/.
         "DOCUMENT_DIR": os.environ.get("DOCUMENT_DIR", str(INSTANCE / "documents")),
         # Seconds a worker holds an outbox row it claimed (default: domain.outbox.CLAIM, 5 minutes).

@@ -44,6 +44,7 @@ def app(tmp_path_factory):
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
         "UPLOAD_DIR": str(instance / "uploads"),
         "DOCUMENT_DIR": str(instance / "documents"),
+        "STORAGE_DIR": str(instance / "storage"),
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
