@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..domain.people import management as people
-from ..extensions import db
 from ..infra.mail import MailError, compose, send
+from ..web.unit_of_work import unit_of_work
 
 
 def invitation_url(token: str) -> str:
@@ -32,11 +32,10 @@ def send_invitation(invitation, token: str) -> bool:
 def set_user_active(user, active: bool) -> None:
     """Deactivate or reactivate ``user`` (the caller checked who may), and say so."""
     try:
-        people.set_active(current_user, user, active)
+        with unit_of_work():
+            people.set_active(current_user, user, active)
     except people.PeopleError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return
-    db.session.commit()
     flash(_("%(name)s can sign in again.", name=user.name) if user.active
           else _("%(name)s can no longer sign in.", name=user.name), "success")

@@ -9,6 +9,7 @@ from ...domain.programmes import factories as fa
 from ...extensions import db
 from ...forms.fields import db_int
 from ...models import EAAssignment, User
+from ...web.unit_of_work import unit_of_work
 from .common import admin_factory, bp, paginate, require_admin
 from .forms import AdvisorForm, FactoryForm
 
@@ -45,13 +46,12 @@ def new_factory():
     status = 200
     if form.validate_on_submit():
         try:
-            factory = fa.create_factory(current_user, programme, form.data, _user(form.lead_ea_id.data))
+            with unit_of_work():
+                factory = fa.create_factory(current_user, programme, form.data, _user(form.lead_ea_id.data))
         except fa.AdminError as error:
-            db.session.rollback()
             form.lead_ea_id.errors.append(error.message)
             status = 422
         else:
-            db.session.commit()
             flash(_("Factory created. Invite its users next."), "success")
             return redirect(url_for("admin.factory", factory_id=factory.id))
     elif form.is_submitted():
@@ -86,8 +86,8 @@ def edit_factory(factory_id: int):
     del form.lead_ea_id
     if not form.validate_on_submit():
         return _factory_page(factory, form=form, status=422)
-    fa.update_factory(current_user, factory, form.data)
-    db.session.commit()
+    with unit_of_work():
+        fa.update_factory(current_user, factory, form.data)
     flash(_("Factory saved."), "success")
     return redirect(url_for("admin.factory", factory_id=factory.id))
 
@@ -97,12 +97,11 @@ def edit_factory(factory_id: int):
 def factory_active(factory_id: int, change: str):
     factory = admin_factory(factory_id)
     try:
-        fa.set_factory_active(current_user, factory, change == "reactivate")
+        with unit_of_work():
+            fa.set_factory_active(current_user, factory, change == "reactivate")
     except fa.AdminError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(_("The factory is active again.") if factory.active else
               _("The factory is deactivated: nobody but the programme's admins sees it now."), "success")
     return redirect(url_for("admin.factory", factory_id=factory.id))
@@ -118,12 +117,11 @@ def assign(factory_id: int, kind: str):
         return _factory_page(factory, advisor_form=advisor_form, status=422)
     operation = fa.assign_lead if kind == "lead" else fa.add_supporting
     try:
-        operation(current_user, factory, _user(advisor_form.ea_id.data))
+        with unit_of_work():
+            operation(current_user, factory, _user(advisor_form.ea_id.data))
     except fa.AdminError as error:
-        db.session.rollback()
         advisor_form.ea_id.errors.append(error.message)
         return _factory_page(factory, advisor_form=advisor_form, status=422)
-    db.session.commit()
     flash(_("Advisors saved. The factory is now in their inbox."), "success")
     return redirect(url_for("admin.factory", factory_id=factory.id))
 
@@ -136,11 +134,10 @@ def end_assignment(factory_id: int, assignment_id: int):
     if assignment is None or assignment.factory_id != factory.id:
         abort(404)
     try:
-        fa.end_assignment(current_user, assignment)
+        with unit_of_work():
+            fa.end_assignment(current_user, assignment)
     except fa.AdminError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(_("The advisor no longer supports this factory."), "success")
     return redirect(url_for("admin.factory", factory_id=factory.id))

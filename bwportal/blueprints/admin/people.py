@@ -10,6 +10,7 @@ from ...extensions import db
 from ...forms.fields import db_int
 from ...models import BuyerOrganisation, Invitation, Role, User
 from ...web.i18n import language_choices
+from ...web.unit_of_work import unit_of_work
 from ..onboarding import send_invitation, set_user_active
 from .common import admin_factory, bp, paginate, require_admin
 from .forms import InvitationForm, UserForm
@@ -50,9 +51,9 @@ def person(user_id: int):
     form = UserForm(obj=user)
     status = 200
     if form.validate_on_submit():
-        people.update_user(current_user, user, name=form.name.data,
-                           is_account_manager=form.is_account_manager.data)
-        db.session.commit()
+        with unit_of_work():
+            people.update_user(current_user, user, name=form.name.data,
+                               is_account_manager=form.is_account_manager.data)
         flash(_("Saved."), "success")
         return redirect(url_for("admin.person", user_id=user.id))
     elif form.is_submitted():
@@ -96,21 +97,20 @@ def new_invitation():
     status = 200
     if form.validate_on_submit():
         try:
-            invitation, token = people.invite(
-                current_user, email=form.email.data, name=form.name.data, role=Role(form.role.data),
-                locale=form.locale.data, programme=programme, factory=factory,
-                buyer_organisation=db.session.get(BuyerOrganisation, form.buyer_organisation_id.data)
-                if form.buyer_organisation_id.data else None,
-                is_account_manager=bool(factory is not None and form.is_account_manager.data),
-                days=current_app.config["INVITATION_DAYS"],
-            )
+            with unit_of_work():
+                invitation, token = people.invite(
+                    current_user, email=form.email.data, name=form.name.data, role=Role(form.role.data),
+                    locale=form.locale.data, programme=programme, factory=factory,
+                    buyer_organisation=db.session.get(BuyerOrganisation, form.buyer_organisation_id.data)
+                    if form.buyer_organisation_id.data else None,
+                    is_account_manager=bool(factory is not None and form.is_account_manager.data),
+                    days=current_app.config["INVITATION_DAYS"],
+                )
         except people.PeopleError as error:
-            db.session.rollback()
             target = form[error.field] if error.field in form else form.email
             target.errors.append(error.message)
             status = 422
         else:
-            db.session.commit()
             send_invitation(invitation, token)
             if factory is not None:
                 return redirect(url_for("admin.factory", factory_id=factory.id))
@@ -133,15 +133,14 @@ def _invitation(invitation_id: int) -> Invitation:
 def invitation_change(invitation_id: int, change: str):
     invitation = _invitation(invitation_id)
     try:
-        if change == "resend":
-            new, token = people.reinvite(current_user, invitation, current_app.config["INVITATION_DAYS"])
-        else:
-            people.revoke_invitation(current_user, invitation)
+        with unit_of_work():
+            if change == "resend":
+                new, token = people.reinvite(current_user, invitation, current_app.config["INVITATION_DAYS"])
+            else:
+                people.revoke_invitation(current_user, invitation)
     except people.PeopleError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("admin.invitations"))
-    db.session.commit()
     if change == "resend":
         send_invitation(new, token)
     else:

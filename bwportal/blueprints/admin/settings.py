@@ -6,8 +6,8 @@ from flask_login import current_user, login_required
 
 from ...domain.programmes.factories import AdminError
 from ...domain.programmes.settings import update_settings
-from ...extensions import db
 from ...web.i18n import language_choices
+from ...web.unit_of_work import unit_of_work
 from .common import bp, require_admin
 from .forms import SettingsForm
 
@@ -21,13 +21,12 @@ def settings():
     status = 200
     if form.validate_on_submit():
         try:
-            changed = update_settings(current_user, programme, form.data)
+            with unit_of_work():
+                changed = update_settings(current_user, programme, form.data)
         except AdminError as error:
             form[error.field].errors.append(error.message)
-            db.session.rollback()
             status = 422
         else:
-            db.session.commit()
             flash(_("Programme settings saved.") if changed else _("Nothing has changed."), "success")
             return redirect(url_for("admin.settings"))
     elif form.is_submitted():

@@ -11,9 +11,9 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from ...domain import subscriptions as subs
-from ...extensions import db
 from ...forms.fields import MaxLength
 from ...models import Subscription, SubscriptionStatus
+from ...web.unit_of_work import unit_of_work
 from ..scoping import load_scoped
 from .common import bp, paginate, require_admin
 
@@ -60,13 +60,11 @@ def revoke_subscription(subscription_id: int):
     subscription = load_scoped(Subscription, subscription_id)  # another programme's: 404
     label = f"{subscription.buyer_organisation.name} → {subscription.factory.name}"
     try:
-        subs.revoke(current_user, subscription)
-        db.session.commit()
+        with unit_of_work():
+            subs.revoke(current_user, subscription)
     except subs.SubscriptionError as refused:
-        db.session.rollback()
         return _subscriptions_page(programme, status=409, error=str(refused.args[0]))
     except subs.NotAllowed:
-        db.session.rollback()
         abort(404)
     flash(_("Subscription revoked: %(label)s.", label=label), "success")
     filters = {k: v for k, v in _filters().items() if v}
@@ -83,10 +81,9 @@ def buyer_organisations():
     status = 200
     if form.validate_on_submit():
         try:
-            org = subs.add_buyer_organisation(current_user, form.name.data, programme_id=programme.id)
-            db.session.commit()
+            with unit_of_work():
+                org = subs.add_buyer_organisation(current_user, form.name.data, programme_id=programme.id)
         except (subs.DuplicateBrand, IntegrityError):  # IntegrityError: added by someone else just now
-            db.session.rollback()
             form.name.errors.append(str(subs.DUPLICATE_BRAND))
             status = 422
         else:

@@ -12,14 +12,14 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...domain.assessments import cycles as ops
 from ...domain.assessments import findings_import as imports
 from ...domain.policy import can
-from ...extensions import db, htmx
+from ...extensions import htmx
 from ...models import Cycle
+from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory, load_scoped
 from .forms import ConfirmImportForm, CycleForm, FindingForm, ImportForm, ReleaseDateForm
 
@@ -69,11 +69,10 @@ def create_cycle(factory_id: int):
     form = _cycle_form(factory)
     if form.validate_on_submit() and _number_free(factory, form) and _cycle_order_ok(factory, form):
         try:
-            cycle = ops.record_cycle(factory, form.number.data, form.assessment_date.data,
-                                     form.report_release_date.data, form.lead_assessor_id.data)
-            db.session.commit()
+            with unit_of_work():
+                cycle = ops.record_cycle(factory, form.number.data, form.assessment_date.data,
+                                         form.report_release_date.data, form.lead_assessor_id.data)
         except (ops.CycleNumberTaken, IntegrityError):
-            db.session.rollback()
             form.number.errors.append(_taken(form.number.data))
         else:
             message = _("Cycle %(number)d recorded.", number=cycle.number)
@@ -154,8 +153,8 @@ def add_finding(factory_id: int, cycle_id: int):
             return render_template("assessments/_findings.html", factory=factory, cycle=cycle,
                                    findings=ops.findings_of(cycle), finding_form=form), 422
         return _page(factory, cycle, finding_form=form, status=422)
-    ops.add_finding(cycle, form.point, form.text.data, form.publicly_reported.data)
-    db.session.commit()
+    with unit_of_work():
+        ops.add_finding(cycle, form.point, form.text.data, form.publicly_reported.data)
     message = _("Finding added.")
     if not htmx:
         flash(message, "success")
@@ -176,8 +175,8 @@ def set_release_date(factory_id: int, cycle_id: int):
             return render_template("assessments/_report_facts.html", factory=factory, cycle=cycle,
                                    release_form=form), 422
         return _page(factory, cycle, release_form=form, status=422)
-    ops.set_release_date(cycle, form.report_release_date.data)
-    db.session.commit()
+    with unit_of_work():
+        ops.set_release_date(cycle, form.report_release_date.data)
     message = _("Release date saved.")
     if not htmx:
         flash(message, "success")
@@ -242,17 +241,14 @@ def confirm_import(factory_id: int, cycle_id: int):
         ))
     if not result.ok:  # the catalogue changed since the preview
         return _import_page(factory, cycle, 422, result=result)
-    # One import at a time per report; the count tells a second click (or the back button)
-    # from the first, and an import from a report someone changed meanwhile.
-    db.session.execute(select(Cycle.id).where(Cycle.id == cycle.id).with_for_update())
-    if data.get("existing") != ops.finding_count(cycle):
-        db.session.rollback()
+    try:
+        with unit_of_work():
+            imports.save_findings(cycle, result.rows, expected_count=data.get("existing"))
+    except imports.FindingsChanged:
         return _import_page(factory, cycle, 409, problem=_(
             "The findings of this report have changed since the preview, so nothing was saved. "
             "Please check the report and upload the file again if findings are missing."
         ))
-    imports.save_findings(cycle, result.rows)
-    db.session.commit()
     count = len(result.rows)
     flash(ngettext("%(num)d finding imported.", "%(num)d findings imported.", count), "success")
     return redirect(url_for("assessments.cycle", factory_id=factory.id, cycle_id=cycle.id) + "#findings")

@@ -9,10 +9,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ...domain.people import management as people
 from ...domain.people import passwords
 from ...domain.people.accounts import authenticate, record_sign_out
-from ...extensions import db
 from ...infra.mail import MailError, compose, send
 from ...web.i18n import language_choices
 from ...web.throttle import password_reset_limits, sign_in_limits
+from ...web.unit_of_work import unit_of_work
 from .forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -42,15 +42,14 @@ def sign_in():
         return redirect(url_for("main.home"))
     form = SignInForm(next=request.args.get("next", ""), email=request.args.get("email", "")[:254])
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
-        if user is not None:
-            if user.locale is None and session.get("locale"):
+        with unit_of_work():  # a refused sign-in is recorded too
+            user = authenticate(form.email.data, form.password.data)
+            if user is not None and user.locale is None and session.get("locale"):
                 user.locale = session["locale"]  # keep the language chosen before signing in
-            db.session.commit()
+        if user is not None:
             session.clear()  # no session fixation across the sign-in
             login_user(user)
             return redirect(safe_next(form.next.data, url_for("main.home")))
-        db.session.commit()
         form.password.errors.append(_("The e-mail address or password is not right."))
         return render_template("auth/sign_in.html", form=form), 401
     status = 422 if form.errors else 200
@@ -60,9 +59,9 @@ def sign_in():
 @bp.post("/sign-out")
 @login_required
 def sign_out():
-    locale = session.get("locale")
-    record_sign_out(current_user)
-    db.session.commit()
+    with unit_of_work():
+        locale = session.get("locale")
+        record_sign_out(current_user)
     logout_user()
     session.clear()
     if locale:
@@ -85,8 +84,8 @@ def choose_language():
     if form.validate() if request.method == "GET" else form.validate_on_submit():
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
-            current_user.locale = form.locale.data
-            db.session.commit()
+            with unit_of_work():
+                current_user.locale = form.locale.data
     elif form.locale.data not in current_app.config["LOCALES"]:
         flash(_("That language is not available."), "error")
     return redirect(target)
@@ -109,16 +108,15 @@ def invitation(token: str):
     status = 200
     if form.validate_on_submit():
         try:
-            user = people.accept(found, name=form.name.data, password=form.password.data, locale=form.locale.data)
+            with unit_of_work():
+                user = people.accept(found, name=form.name.data, password=form.password.data, locale=form.locale.data)
         except people.PeopleError as error:
-            db.session.rollback()
             if error.field == "password":
                 form.password.errors.append(error.message)
             else:
                 return render_template("auth/invitation_invalid.html", state="used"), 410
             status = 422
         else:
-            db.session.commit()
             if current_user.is_authenticated:  # someone else was signed in on this browser
                 logout_user()
             session.clear()
@@ -175,8 +173,8 @@ def _send_reset_link(reset, token: str) -> None:
 def forgot_password():
     form = ForgotPasswordForm(email=request.args.get("email", "")[:254])
     if form.validate_on_submit():
-        issued = passwords.request_reset(form.email.data, hours=current_app.config["PASSWORD_RESET_HOURS"])
-        db.session.commit()
+        with unit_of_work():
+            issued = passwords.request_reset(form.email.data, hours=current_app.config["PASSWORD_RESET_HOURS"])
         if issued is not None:
             _send_reset_link(*issued)
         flash(_("If an account exists for %(email)s, we have sent it a link to choose a new password. "
@@ -199,15 +197,14 @@ def reset_password(token: str):
     status = 200
     if form.validate_on_submit():
         try:
-            user = passwords.complete_reset(reset, form.password.data)
+            with unit_of_work():
+                user = passwords.complete_reset(reset, form.password.data)
         except people.PeopleError as error:
-            db.session.rollback()
             if error.field != "password":
                 return render_template("auth/reset_invalid.html", state="used"), 410
             form.password.errors.append(error.message)
             status = 422
         else:
-            db.session.commit()
             locale = session.get("locale")
             if current_user.is_authenticated:
                 logout_user()
@@ -243,12 +240,11 @@ def change_password():
     if not form.validate_on_submit():
         return _account_page(form, 422)
     try:
-        passwords.change_password(current_user, current=form.current.data, new=form.password.data)
+        with unit_of_work():
+            passwords.change_password(current_user, current=form.current.data, new=form.password.data)
     except people.PeopleError as error:
-        db.session.rollback()
         (form.current if error.field == "current" else form.password).errors.append(error.message)
         return _account_page(form, 422)
-    db.session.commit()
     login_user(current_user._get_current_object())  # this session carries the new version; others end
     flash(_("Your new password is saved. You were signed out on every other device."), "success")
     return redirect(url_for("auth.account"))
@@ -257,8 +253,8 @@ def change_password():
 @bp.post("/account/sign-out-everywhere")
 @login_required
 def sign_out_everywhere():
-    passwords.sign_out_everywhere(current_user)
-    db.session.commit()
+    with unit_of_work():
+        passwords.sign_out_everywhere(current_user)
     locale = session.get("locale")
     logout_user()
     session.clear()

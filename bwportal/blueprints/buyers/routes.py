@@ -11,6 +11,7 @@ from ...domain.dashboard import buyer_rows
 from ...domain.policy import can
 from ...extensions import db, htmx
 from ...forms.fields import db_int
+from ...web.unit_of_work import unit_of_work
 
 bp = Blueprint("buyers", __name__)
 
@@ -61,16 +62,13 @@ def request_subscription(listed_id: int):
     if factory is None:
         abort(404)
     try:
-        subs.request(current_user, factory)
-        db.session.commit()
+        with unit_of_work():
+            subs.request(current_user, factory)
     except subs.SubscriptionError as refused:
-        db.session.rollback()
         return _factories_page(status=409, error=str(refused.args[0]))
     except IntegrityError:  # two clicks at once: the database keeps one subscription per brand and factory
-        db.session.rollback()
         return _factories_page(status=409, error=str(subs.REFUSALS[("request", subs.REQUESTED)]))
     except subs.NotAllowed:
-        db.session.rollback()
         abort(404)
     message = _("You asked to subscribe to %(factory)s. The factory will accept or decline.", factory=factory.name)
     if htmx:

@@ -17,9 +17,9 @@ from ...config import LOCALES
 from ...domain.policy import can
 from ...domain.programmes import catalogues
 from ...domain.reports import spec as report_spec
-from ...extensions import db
 from ...models import Cluster, CompliancePoint, RaisedBy, ReportKind, RootCause, TrainingCourse
 from ...web.i18n import language_choices
+from ...web.unit_of_work import unit_of_work
 from .forms import CatalogueEntryForm, hidden_field_name, question_form, translation_field_name, wording_field_name
 
 bp = Blueprint("catalogue", __name__, url_prefix="/admin/catalogue")
@@ -99,14 +99,12 @@ def _edit(kind: str, entry_id: int | None):
         data = {k: form[k].data for k in catalogues.FIELDS[model] if k in form}
         data["name_translations"] = {code: form[translation_field_name(code)].data or "" for code, _n in _locales()}
         try:
-            catalogues.save_entry(current_user, programme, model, entry, data)
-            db.session.commit()
+            with unit_of_work():
+                catalogues.save_entry(current_user, programme, model, entry, data)
         except catalogues.CatalogueError as refused:
-            db.session.rollback()
             form[refused.field].errors.append(str(refused.message))
             status = 422
         except IntegrityError:  # saved by someone else at the same moment
-            db.session.rollback()
             form.name.errors.append(_("This name is already in the catalogue."))
             status = 422
         else:
@@ -163,10 +161,9 @@ def question_section(kind: str, section_key: str):
                            "label": {code: form[wording_field_name(q.key, code)].data or "" for code in LOCALES}}
                    for q in section.questions}
         try:
-            changed = catalogues.save_question_wording(current_user, programme, report_kind, section, wording)
-            db.session.commit()
+            with unit_of_work():
+                changed = catalogues.save_question_wording(current_user, programme, report_kind, section, wording)
         except catalogues.QuestionError as refused:
-            db.session.rollback()
             for name, message in refused.errors.items():
                 if name in form:
                     form[name].errors.append(str(message))

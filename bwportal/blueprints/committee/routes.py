@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 from ...domain.annexes import committee as ops
 from ...domain.policy import can
 from ...domain.time import factory_today
-from ...extensions import db, htmx
+from ...extensions import htmx
 from ...models import CommitteeMeeting, CommitteeMember, MemberProposal
+from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory, load_owned
 from .forms import ACTION_LABELS, FIELD_LABELS, MeetingForm, MemberForm, ProposalForm
 
@@ -86,15 +87,14 @@ def _member_form(factory, member):
     status = 200
     if form.validate_on_submit():
         try:
-            if member is None:
-                member = ops.add_member(factory, form.values())
-                message = _("Member added: %(name)s.", name=member.name)
-            else:
-                ops.update_member(member, form.values())
-                message = _("Member saved: %(name)s.", name=member.name)
-            db.session.commit()
+            with unit_of_work():
+                if member is None:
+                    member = ops.add_member(factory, form.values())
+                    message = _("Member added: %(name)s.", name=member.name)
+                else:
+                    ops.update_member(member, form.values())
+                    message = _("Member saved: %(name)s.", name=member.name)
         except ops.CommitteeError as refused:
-            db.session.rollback()
             form.until.errors.append(str(refused.args[0]))
             status = 422
         else:
@@ -115,11 +115,10 @@ def propose(factory_id: int):
     if not form.validate_on_submit():
         return _members_page(factory, form=form, status=422)
     try:
-        ops.propose(factory, current_user, form.action.data, form.chosen_member(), form.values(), form.note.data,
-                    today)
-        db.session.commit()
+        with unit_of_work():
+            ops.propose(factory, current_user, form.action.data, form.chosen_member(), form.values(), form.note.data,
+                        today)
     except ops.CommitteeError as refused:
-        db.session.rollback()
         return _members_page(factory, error=str(refused.args[0]), status=409)
     return _members_done(factory, _("Your proposal was sent to your Enterprise Advisor."))
 
@@ -132,10 +131,9 @@ def decide(factory_id: int, proposal_id: int, action: str):
     factory = load_factory(factory_id, "committee.edit_members")
     proposal = _own(factory, MemberProposal, proposal_id)
     try:
-        ops.decide(factory, proposal, action, current_user, _today(factory))
-        db.session.commit()
+        with unit_of_work():
+            ops.decide(factory, proposal, action, current_user, _today(factory))
     except ops.CommitteeError as refused:
-        db.session.rollback()
         return _members_page(factory, error=str(refused.args[0]), status=409)
     message = _("Proposal accepted: the members list is updated.") if action == "accept" else _("Proposal declined.")
     return _members_done(factory, message)
@@ -177,13 +175,12 @@ def _meeting_form(factory, meeting):
     status = 200
     if form.validate_on_submit():
         try:
-            if meeting is None:
-                meeting = ops.log_meeting(factory, current_user, form.values(), form.attendees.data, today)
-            else:
-                ops.update_meeting(meeting, form.values(), form.attendees.data, today)
-            db.session.commit()
+            with unit_of_work():
+                if meeting is None:
+                    meeting = ops.log_meeting(factory, current_user, form.values(), form.attendees.data, today)
+                else:
+                    ops.update_meeting(meeting, form.values(), form.attendees.data, today)
         except ops.MeetingInvalid as invalid:
-            db.session.rollback()
             for key, problem in invalid.args[0].items():
                 form[key].errors.append(problem)
             status = 422

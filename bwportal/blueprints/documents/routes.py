@@ -7,8 +7,9 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from ...domain import documents
-from ...extensions import db, htmx
+from ...extensions import htmx
 from ...models import Document
+from ...web.unit_of_work import unit_of_work
 from ..reports.loading import load_report
 from ..scoping import load_factory, load_owned
 
@@ -19,18 +20,18 @@ PREFIX = "/factories/<int:factory_id>/documents/<int:document_id>"
 @bp.post("/factories/<int:factory_id>/reports/<int:report_id>/pdf")
 @login_required
 def request_report(factory_id: int, report_id: int):
-    factory, report = load_report(factory_id, report_id)
-    document = documents.request_report(report, current_user, str(get_locale()))
-    db.session.commit()
+    with unit_of_work():
+        factory, report = load_report(factory_id, report_id)
+        document = documents.request_report(report, current_user, str(get_locale()))
     return redirect(url_for("documents.status", factory_id=factory.id, document_id=document.id))
 
 
 @bp.post("/factories/<int:factory_id>/ip/pdf")
 @login_required
 def request_ip(factory_id: int):
-    factory = load_factory(factory_id, "ip.export")
-    document = documents.request_ip(factory, current_user, str(get_locale()))
-    db.session.commit()
+    with unit_of_work():
+        factory = load_factory(factory_id, "ip.export")
+        document = documents.request_ip(factory, current_user, str(get_locale()))
     return redirect(url_for("documents.status", factory_id=factory.id, document_id=document.id))
 
 
@@ -66,6 +67,7 @@ def download(factory_id: int, document_id: int):
     response.headers.pop("Expires", None)
     response.headers["X-Content-Type-Options"] = "nosniff"
     if response.status_code != 304:  # a revalidated copy the browser already holds is no new download
-        documents.record_download(current_user, document)
-        db.session.commit()  # before the file leaves: a download that cannot be recorded is not sent
+        with unit_of_work():
+            # before the file leaves: a download that cannot be recorded is not sent
+            documents.record_download(current_user, document)
     return response

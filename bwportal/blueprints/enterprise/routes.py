@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ...domain.enterprise import EDITABLE_FIELDS, StaleEdit, update_enterprise_data
 from ...extensions import db, htmx
 from ...models import BuyerOrganisation
+from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory
 from .forms import EnterpriseForm
 
@@ -41,10 +42,9 @@ def edit(factory_id: int):
         data = {field: getattr(form, field).data for field in EDITABLE_FIELDS}
         data = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
         try:
-            update_enterprise_data(factory, current_user, data, form.customers.data, _int(form.version.data))
-            db.session.commit()
+            with unit_of_work():
+                update_enterprise_data(factory, current_user, data, form.customers.data, _int(form.version.data))
         except (StaleEdit, StaleDataError):
-            db.session.rollback()
             db.session.refresh(factory)
             conflict = factory  # what the other person saved, shown beside what this user typed
             form.version.data = factory.version  # saving again now overwrites, knowingly

@@ -27,6 +27,7 @@ from ...domain.tenancy import visible_factory_ids
 from ...domain.time import factory_today
 from ...extensions import db, htmx
 from ...models import AdvisoryVisit, EventKind, IPEvent, IPItem, IPStatus, Origin
+from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory, load_owned
 from . import export
 from .forms import CommentForm, NewAdvisoryItemForm, RemediatedForm, ReturnForm, VerifyForm, build_item_form
@@ -107,13 +108,14 @@ def index(factory_id: int):
 @bp.get(PREFIX + "/export.<any(csv, xlsx):fmt>")
 @login_required
 def export_items(factory_id: int, fmt: str):
-    factory = load_factory(factory_id, "ip.export")
-    today = _today(factory)
-    filters = _filters()
-    items = ip_items(factory.id, filters, today)
-    response = export.response(factory, items, today, fmt)
-    record_export(current_user, factory, fmt, filters, len(items))
-    db.session.commit()  # before the file leaves: an export that cannot be recorded is not sent
+    with unit_of_work():
+        # before the file leaves: an export that cannot be recorded is not sent
+        factory = load_factory(factory_id, "ip.export")
+        today = _today(factory)
+        filters = _filters()
+        items = ip_items(factory.id, filters, today)
+        response = export.response(factory, items, today, fmt)
+        record_export(current_user, factory, fmt, filters, len(items))
     return response
 
 
@@ -158,19 +160,16 @@ def edit(factory_id: int, item_id: int):
     conflict, status = None, 200
     if form.validate_on_submit():
         try:
-            ops.update_item(item, current_user, _changes(form), _int(form.version.data), _today(factory))
-            db.session.commit()
+            with unit_of_work():
+                ops.update_item(item, current_user, _changes(form), _int(form.version.data), _today(factory))
         except (ops.StaleItem, StaleDataError):
-            db.session.rollback()
             db.session.refresh(item)
             conflict, status = item, 409
             form.version.data = item.version
         except ops.StatusNotAllowed:
-            db.session.rollback()
             form.status.errors.append(_("Please choose one of the listed options."))
             status = 422
         except ops.FieldNotWritable:
-            db.session.rollback()
             abort(403)
         else:
             if htmx:
@@ -235,12 +234,12 @@ def new(factory_id: int):
         if form_ok and origin_ok and not origin_form.errors:
             values = _changes(form)
             chosen_status = values.pop("status", IPStatus.PENDING)
-            item = ops.create_item(factory, current_user, cycle, Origin.ADVISORY, values, visit=visit,
-                                   raised_by_id=origin_form.raised_by_id.data)
-            db.session.flush()
-            if chosen_status is not IPStatus.PENDING:
-                ops.update_item(item, current_user, {"status": chosen_status}, item.version, _today(factory))
-            db.session.commit()
+            with unit_of_work():
+                item = ops.create_item(factory, current_user, cycle, Origin.ADVISORY, values, visit=visit,
+                                       raised_by_id=origin_form.raised_by_id.data)
+                db.session.flush()
+                if chosen_status is not IPStatus.PENDING:
+                    ops.update_item(item, current_user, {"status": chosen_status}, item.version, _today(factory))
             flash(_("Item added to the Improvement Plan."), "success")
             return redirect(url_for("ip.index", factory_id=factory.id, _anchor=f"item-{item.id}"))
         status = 422
@@ -262,8 +261,8 @@ def report_remediated(factory_id: int, item_id: int):
     if not item.status.is_open or item.remediation_reported_at is not None:
         flash(_("This item is already Completed or waiting for verification."), "error")
     elif form.validate_on_submit():
-        ops.report_remediated(item, current_user, form.note.data.strip())
-        db.session.commit()
+        with unit_of_work():
+            ops.report_remediated(item, current_user, form.note.data.strip())
         flash(_("Reported as remediated. Your Enterprise Advisor will verify it within the next two advisory "
                 "visits."), "success")
     else:
@@ -284,8 +283,8 @@ def add_comment(factory_id: int, item_id: int):
         abort(403)
     form = CommentForm()
     if form.validate_on_submit():
-        ops.comment(item, current_user, form.body.data.strip(), kind)
-        db.session.commit()
+        with unit_of_work():
+            ops.comment(item, current_user, form.body.data.strip(), kind)
         flash(_("Comment added."), "success")
         return redirect(url_for("ip.item", factory_id=factory.id, item_id=item.id, _anchor="history"))
     return _item_page(factory, item, comment_form=form), 422
@@ -303,10 +302,9 @@ def verify(factory_id: int, item_id: int):
     if form.validate_on_submit():
         checks = {name: form[name].data for name, _label in CHECKS}
         try:
-            ops.complete(item, current_user, form.completion_date.data, checks, newer)
-            db.session.commit()
+            with unit_of_work():
+                ops.complete(item, current_user, form.completion_date.data, checks, newer)
         except ops.CannotComplete as refused:
-            db.session.rollback()
             reasons, status = refused.reasons, 422
         else:
             return _verified(factory, item, _("Verified: the item is Completed."))
@@ -322,8 +320,8 @@ def worker_interviews(factory_id: int, item_id: int):
     item = _item(factory, item_id)
     if not item.status.is_open:
         abort(409)
-    ops.set_needs_worker_interviews(item, current_user, request.form.get("needed") == "1")
-    db.session.commit()
+    with unit_of_work():
+        ops.set_needs_worker_interviews(item, current_user, request.form.get("needed") == "1")
     flash(_("Item saved."), "success")
     return redirect(url_for("ip.item", factory_id=factory.id, item_id=item.id))
 
@@ -338,8 +336,8 @@ def return_item(factory_id: int, item_id: int):
         flash(_("This item is not waiting for verification."), "error")
         return redirect(_back(factory, item))
     if form.validate_on_submit():
-        ops.return_to_factory(item, current_user, form.comment.data.strip())
-        db.session.commit()
+        with unit_of_work():
+            ops.return_to_factory(item, current_user, form.comment.data.strip())
         return _verified(factory, item, _("Returned to the factory with your comment."))
     return _verification_page(factory, item, VerifyForm(), form, []), 422
 
@@ -415,8 +413,8 @@ def import_findings(factory_id: int):
                                            "is followed up.")
                 merges[finding.id] = (int(choice), comment_text)
         if not errors:
-            counts = apply_import(plan, current_user, merges)
-            db.session.commit()
+            with unit_of_work():
+                counts = apply_import(plan, current_user, merges)
             flash(_("Imported: %(created)s new items, %(merged)s merged, %(flagged)s to review with the committee.",
                     created=counts["created"], merged=counts["merged"], flagged=counts["flagged"]), "success")
             return redirect(url_for("ip.index", factory_id=factory.id))

@@ -7,6 +7,7 @@ from ...domain.people import management as people
 from ...extensions import db
 from ...models import Role, User
 from ...web.i18n import language_choices
+from ...web.unit_of_work import unit_of_work
 from ..onboarding import send_invitation, set_user_active
 from ..scoping import load_factory
 from .forms import FactoryInvitationForm
@@ -41,16 +42,15 @@ def invite(factory_id: int):
     if not form.validate_on_submit():
         return _page(factory, form, 422)
     try:
-        invitation, token = people.invite(
-            current_user, email=form.email.data, name=form.name.data, role=Role.FACTORY, locale=form.locale.data,
-            programme=factory.programme, factory=factory, is_account_manager=form.is_account_manager.data,
-            days=current_app.config["INVITATION_DAYS"],
-        )
+        with unit_of_work():
+            invitation, token = people.invite(
+                current_user, email=form.email.data, name=form.name.data, role=Role.FACTORY, locale=form.locale.data,
+                programme=factory.programme, factory=factory, is_account_manager=form.is_account_manager.data,
+                days=current_app.config["INVITATION_DAYS"],
+            )
     except people.PeopleError as error:
-        db.session.rollback()
         (form[error.field] if error.field in form else form.email).errors.append(error.message)
         return _page(factory, form, 422)
-    db.session.commit()
     send_invitation(invitation, token)
     return redirect(url_for("people.index", factory_id=factory.id))
 

@@ -14,6 +14,7 @@ from ...domain.public import issues as ops
 from ...domain.time import today_in
 from ...extensions import db, htmx
 from ...models import EvidenceFile, Finding
+from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory, load_owned
 from .files import send_evidence
 from .forms import ResponseForm
@@ -157,17 +158,15 @@ def respond(factory_id: int, finding_id: int):
 
     stored = []
     try:
-        response, stored = ops.save_response(finding, current_user, form.text.data, _version(form.version.data),
-                                             accepted, _upload_dir())
-        db.session.commit()
+        with unit_of_work():
+            response, stored = ops.save_response(finding, current_user, form.text.data, _version(form.version.data),
+                                                 accepted, _upload_dir())
     except (ops.StaleResponse, StaleDataError, IntegrityError):
-        db.session.rollback()
         ops.discard(_upload_dir(), stored)
         theirs = ops.response_for(finding.id)
         form.version.data = theirs.version if theirs else ""  # saving again now overwrites, knowingly
         return _render_respond(factory, finding, theirs, form, 409, conflict=theirs, chosen=chosen)
     except ops.TooManyFiles:  # files added by someone else meanwhile
-        db.session.rollback()
         form.files.errors = [_too_many_message(existing, len(uploads))]
         return _render_respond(factory, finding, ops.response_for(finding.id), form, 422, chosen=chosen)
     message = _("Response saved.")
@@ -185,11 +184,12 @@ def respond(factory_id: int, finding_id: int):
 @bp.get("/files/<int:file_id>")
 @login_required
 def download(factory_id: int, file_id: int):
-    factory = load_factory(factory_id, "public.view")
-    evidence = _file(factory, file_id)
-    response = send_evidence(evidence, "private")  # 404 if the file is gone: nothing to record
-    ops.record_download(current_user, evidence)
-    db.session.commit()  # before the file leaves: a download that cannot be recorded is not sent
+    with unit_of_work():
+        # before the file leaves: a download that cannot be recorded is not sent
+        factory = load_factory(factory_id, "public.view")
+        evidence = _file(factory, file_id)
+        response = send_evidence(evidence, "private")  # 404 if the file is gone: nothing to record
+        ops.record_download(current_user, evidence)
     return response
 
 
@@ -203,10 +203,9 @@ def delete_file(factory_id: int, file_id: int):
     name = evidence.original_name
     problem, message, status = None, None, 200
     try:
-        stored_name = ops.delete_file(evidence)
-        db.session.commit()
+        with unit_of_work():
+            stored_name = ops.delete_file(evidence)
     except ops.FileLocked:
-        db.session.rollback()
         problem = _("This response has been verified, so its files can no longer be removed. "
                     "Ask your Enterprise Advisor if a file must go.")
         status = 409
@@ -245,14 +244,12 @@ def verify(factory_id: int, finding_id: int):
     if response is None:
         return _after_card_action(factory, finding, problem=_("There is no response to verify yet."), status=422)
     try:
-        ops.verify(response, current_user, _version(request.form.get("version")))
-        db.session.commit()
+        with unit_of_work():
+            ops.verify(response, current_user, _version(request.form.get("version")))
     except ops.NothingToVerify:
-        db.session.rollback()
         return _after_card_action(factory, finding, problem=_("Only a response with text can be verified."),
                                   status=422)
     except (ops.StaleResponse, StaleDataError):
-        db.session.rollback()
         return _after_card_action(factory, finding, status=409, problem=_(
             "The factory changed this response after you opened the page. Please read it again before verifying."))
     return _after_card_action(factory, finding, message=_("Response verified."))
@@ -266,6 +263,6 @@ def unverify(factory_id: int, finding_id: int):
     response = ops.response_for(finding.id)
     if response is None:
         abort(404)
-    ops.unverify(response, current_user)
-    db.session.commit()
+    with unit_of_work():
+        ops.unverify(response, current_user)
     return _after_card_action(factory, finding, message=_("The response is marked Unverified again."))

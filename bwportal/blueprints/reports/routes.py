@@ -18,8 +18,9 @@ from ...domain.reports import workflow as wf
 from ...domain.reports.spec import sections_for
 from ...domain.tenancy import visible_factory_ids
 from ...domain.time import today_in
-from ...extensions import db, htmx
+from ...extensions import htmx
 from ...models import EnrolmentStatus, IPStatus, MemberRole, ReportKind, Role
+from ...web.unit_of_work import unit_of_work
 from ..ip.forms import ReturnForm, VerifyForm
 from ..scoping import load_factory
 from .forms import NewReportForm, SectionCommentForm, SendBackForm
@@ -98,14 +99,12 @@ def new(factory_id: int):
     if form.validate_on_submit():
         cycle = next(c for c in cycles if c.id == form.cycle_id.data)
         try:
-            report = editing.create_report(factory, cycle, kind, form.report_date.data, current_user)
-            db.session.commit()
+            with unit_of_work():
+                report = editing.create_report(factory, cycle, kind, form.report_date.data, current_user)
         except wf.WorkflowError as refused:
-            db.session.rollback()
             form.cycle_id.errors.append(str(refused.args[0]))
             status = 422
         except IntegrityError:  # two clicks at once: the database keeps one open report per cycle
-            db.session.rollback()
             form.cycle_id.errors.append(_("This cycle already has a report in progress. A new one can be created "
                                           "once it is final."))
             status = 422
@@ -147,10 +146,9 @@ def transition(factory_id: int, report_id: int, action: str):
     if action not in wf.allowed_actions(report, current_user):
         abort(403)
     try:
-        wf.fire(report, action, current_user, comment)
-        db.session.commit()
+        with unit_of_work():
+            wf.fire(report, action, current_user, comment)
     except wf.WorkflowError as refused:
-        db.session.rollback()
         message = str(refused.args[0])
         if htmx and request.form.get("from") == "inbox":
             return render_template("reports/_inbox_report.html", report=report, error=message,
@@ -179,8 +177,8 @@ def comment(factory_id: int, report_id: int):
     if key not in {s.key for s in sections_for(report.kind, factory.programme)}:
         abort(404)
     if form.validate_on_submit():
-        editing.add_comment(report, key, current_user, form.body.data.strip())
-        db.session.commit()
+        with unit_of_work():
+            editing.add_comment(report, key, current_user, form.body.data.strip())
         flash(_("Comment added."), "success")
     else:
         flash(_("Please write a comment."), "error")

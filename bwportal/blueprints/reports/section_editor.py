@@ -16,6 +16,7 @@ from ...domain.reports.snapshot import ip_annex, wording_of
 from ...domain.reports.spec import IP_VALIDATION_CHOICES, parse_answers, sections_for
 from ...extensions import db, htmx
 from ...models import IPItem, ReportComment, ReportKind
+from ...web.unit_of_work import unit_of_work
 from .forms import SectionCommentForm
 from .loading import due_for, load_report
 
@@ -67,22 +68,19 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
     if stored is not None and expected is None:
         expected = -1  # an existing section saved without its version can only be stale
     try:
-        editing.save_section(report, key, answers, current_user, expected)
-        db.session.commit()
+        with unit_of_work():
+            editing.save_section(report, key, answers, current_user, expected)
     except (editing.StaleSection, StaleDataError):
-        db.session.rollback()
         conflict = _stored(report, key)
         db.session.refresh(conflict)
         return _render(factory, report, sections, section, answers=answers, conflict=conflict), 409
     except IntegrityError:
-        db.session.rollback()
         conflict = _stored(report, key) if stored is None else None
         if conflict is None:
             raise
         # Two first saves at once: the unique (report, key) let the other one in.
         return _render(factory, report, sections, section, answers=answers, conflict=conflict), 409
     except wf.ReportLocked:
-        db.session.rollback()
         abort(403)
     following = next((s for s in sections if s.key == request.form.get("next_section")), None)
     if not htmx:

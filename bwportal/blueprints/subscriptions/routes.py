@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...domain import subscriptions as subs
-from ...extensions import db, htmx
+from ...extensions import htmx
 from ...models import Subscription, SubscriptionStatus
+from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory, load_owned
 
 bp = Blueprint("subscriptions", __name__, url_prefix="/factories/<int:factory_id>/buyers")
@@ -50,13 +51,11 @@ def _decide(factory_id: int, subscription_id: int, verb: str):
     subscription = load_owned(factory, Subscription, subscription_id)
     brand = subscription.buyer_organisation.name
     try:
-        getattr(subs, verb)(current_user, subscription)
-        db.session.commit()
+        with unit_of_work():
+            getattr(subs, verb)(current_user, subscription)
     except subs.SubscriptionError as refused:
-        db.session.rollback()
         return _page(factory, status=409, error=str(refused.args[0]))
     except subs.NotAllowed:
-        db.session.rollback()
         abort(403)
     message = _("%(brand)s now follows this factory.", brand=brand) if verb == "accept" else \
         _("The request of %(brand)s was declined.", brand=brand)

@@ -13,6 +13,7 @@ from ...domain.policy import can
 from ...domain.time import factory_today
 from ...extensions import db, htmx
 from ...models import Enrolment, EnrolmentStatus, TrainingSession
+from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory, load_owned
 from .forms import CreditsForm, RegistrationForm, SessionForm
 
@@ -102,7 +103,6 @@ def _done(factory, message):
 
 def _refused(factory, refused):
     """A refused change (409): the page with the reason, nothing changed."""
-    db.session.rollback()
     return _render(factory, tab=request.form.get("tab"), error=str(refused.args[0]), status=409)
 
 
@@ -123,8 +123,8 @@ def credits(factory_id: int):
     if not form.validate_on_submit():
         return _render(factory, tab=request.form.get("tab"), credits_form=form, status=422)
     try:
-        ops.set_credits(factory, form.credit_days.data)
-        db.session.commit()
+        with unit_of_work():
+            ops.set_credits(factory, form.credit_days.data)
     except ops.TrainingError as refused:
         return _refused(factory, refused)
     return _done(factory, _("Credits saved."))
@@ -157,10 +157,9 @@ def recommend(factory_id: int, session_id: int, action: str):
 
 def _session_action(factory, session, action, **values):
     try:
-        ops.act_on_session(factory, session, action, current_user, _today(factory), **values)
-        db.session.commit()
+        with unit_of_work():
+            ops.act_on_session(factory, session, action, current_user, _today(factory), **values)
     except ops.WrongRole:
-        db.session.rollback()
         abort(403)
     except ops.TrainingError as refused:
         return _refused(factory, refused)
@@ -177,10 +176,9 @@ def enrolment_action(factory_id: int, enrolment_id: int, action: str):
     factory = load_factory(factory_id, "training.edit")
     enrolment = _enrolment(factory, enrolment_id)
     try:
-        ops.act_on_enrolment(enrolment, action, current_user, _today(factory))
-        db.session.commit()
+        with unit_of_work():
+            ops.act_on_enrolment(enrolment, action, current_user, _today(factory))
     except ops.WrongRole:
-        db.session.rollback()
         abort(403)
     except ops.TrainingError as refused:
         return _refused(factory, refused)
@@ -197,10 +195,10 @@ def new_session(factory_id: int):
     form.course_id.choices = [SelectChoice("", _("Choose…"))] + [SelectChoice(c.id, c.label) for c in courses]
     status = 200
     if form.validate_on_submit():
-        course = next(c for c in courses if c.id == form.course_id.data)
-        session = ops.add_session(factory.programme, course, form.starts_on.data, form.location.data or "",
-                                  form.seats.data)
-        db.session.commit()
+        with unit_of_work():
+            course = next(c for c in courses if c.id == form.course_id.data)
+            session = ops.add_session(factory.programme, course, form.starts_on.data, form.location.data or "",
+                                      form.seats.data)
         flash(_("Session added: %(course)s, %(date)s.", course=course.label,
                 date=format_date(session.starts_on, "medium")), "success")
         return redirect(url_for("training.index", factory_id=factory.id, tab="available"))

@@ -7,8 +7,9 @@ from flask_login import current_user, login_required
 from ...domain.annexes import visits as ops
 from ...domain.assessments.cycles import cycles_of
 from ...domain.policy import can
-from ...extensions import db, htmx
+from ...extensions import htmx
 from ...models import AdvisoryVisit
+from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory, load_scoped
 from .forms import VisitDetailsForm, VisitForm
 
@@ -47,8 +48,8 @@ def create(factory_id: int):
     form = _new_visit_form(factory, cycles)
     if not form.validate_on_submit():
         return _render(factory, cycles, form, status=422)
-    ops.log_visit(factory, form.chosen_cycle(), form.visit_date.data, form.description.data, current_user)
-    db.session.commit()
+    with unit_of_work():
+        ops.log_visit(factory, form.chosen_cycle(), form.visit_date.data, form.description.data, current_user)
     message = _("Visit logged.")
     if not htmx:
         flash(message, "success")
@@ -67,8 +68,8 @@ def edit_visit(factory_id: int, visit_id: int):
     form.frame(cycles_of(factory.id), ops.programme_today(factory.programme), cycle=visit.cycle)
     status = 200
     if form.validate_on_submit():
-        ops.update_visit(visit, form.visit_date.data, form.description.data)
-        db.session.commit()
+        with unit_of_work():
+            ops.update_visit(visit, form.visit_date.data, form.description.data)
         flash(_("Visit saved."), "success")
         return redirect(url_for("visits.index", factory_id=factory.id) + f"#visit-{visit.id}")
     if form.is_submitted():

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from ..errors import DomainError
+from ..errors import Conflict, DomainError
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1000
@@ -400,13 +400,27 @@ def _is_int(value) -> bool:
 # --- the operation -----------------------------------------------------------------------
 
 
-def save_findings(cycle, rows: list[ImportRow]) -> list:
-    """Add the rows to ``cycle`` as findings; the caller commits, once, for all of them."""
+class FindingsChanged(Conflict):
+    """The report's findings changed since the preview (a second click, the back button, a colleague)."""
+
+
+def save_findings(cycle, rows: list[ImportRow], expected_count: int | None = None) -> list:
+    """Add the rows to ``cycle`` as findings; the caller commits, once, for all of them.
+
+    One import at a time per report: the cycle's row is locked, and the number of findings the
+    preview saw tells a second click (or the back button) from the first, and an import from a
+    report someone changed meanwhile."""
+    from sqlalchemy import func, select
+
     from ...extensions import db
-    from ...models import Finding
+    from ...models import Cycle, Finding
 
     if any(r.errors for r in rows):
         raise ValueError("refusing to save rows with errors")
+    if expected_count is not None:
+        db.session.execute(select(Cycle.id).where(Cycle.id == cycle.id).with_for_update())
+        if expected_count != db.session.scalar(select(func.count(Finding.id)).where(Finding.cycle_id == cycle.id)):
+            raise FindingsChanged()
     findings = [
         Finding(factory_id=cycle.factory_id, cycle_id=cycle.id, cluster_id=r.cluster.id,
                 compliance_point_id=r.point.id, text=r.text, publicly_reported=bool(r.publicly_reported))
