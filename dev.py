@@ -59,10 +59,19 @@ def run() -> None:
 
 
 def test(pytest_args: list[str]) -> None:
+    """With no arguments: the whole suite, spread over the machine's cores (BWPORTAL_TEST_WORKERS
+    to choose), then the few tests marked serial (they stop a service the others share), alone.
+    With arguments: pytest with just those."""
     ensure_venv("test")
     compile_translations()
-    result = subprocess.run([str(PY), "-m", "pytest", *pytest_args], cwd=ROOT)
-    sys.exit(result.returncode)
+    pytest = [str(PY), "-m", "pytest"]
+    if pytest_args:
+        sys.exit(subprocess.run([*pytest, *pytest_args], cwd=ROOT).returncode)
+    workers = int(os.environ.get("BWPORTAL_TEST_WORKERS") or min(os.cpu_count() or 1, 4))
+    spread = ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
+    first = subprocess.run([*pytest, *spread, "-m", "not serial"], cwd=ROOT).returncode
+    second = subprocess.run([*pytest, "-m", "serial"], cwd=ROOT).returncode
+    sys.exit(first or (0 if second == 5 else second))  # 5: no serial test was collected
 
 
 def bench(args: list[str]) -> None:

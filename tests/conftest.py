@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -19,6 +20,38 @@ from bwportal.extensions import db
 from bwportal.models import Role
 
 from . import factories as f
+
+pytest_plugins = ["tests.summary"]
+
+
+def _services_of_this_worker() -> None:
+    """Under pytest-xdist each worker gets its own database and Redis db, so that workers never
+    empty each other's tables: DATABASE_URL's database with the worker's name appended (made
+    here on first use), REDIS_URL's db number counted down by the worker's number. Set in the
+    environment, so the processes a test starts (workers, web servers) use them too."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    number = int(worker[2:])
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
+        parts = urlsplit(url)
+        name = f"{parts.path.lstrip('/') or 'postgres'}_{worker}"
+        import psycopg
+
+        plain = urlunsplit(parts._replace(scheme="postgresql"))
+        with psycopg.connect(plain, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + name))
+    redis = os.environ.get("REDIS_URL", "")
+    if redis:
+        parts = urlsplit(redis)
+        db_number = int(parts.path.lstrip("/") or 0)
+        os.environ["REDIS_URL"] = urlunsplit(parts._replace(path=f"/{(db_number - number) % 16}"))
+
+
+_services_of_this_worker()
 
 
 class IsolatedClient(FlaskClient):

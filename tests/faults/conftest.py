@@ -25,6 +25,7 @@ from bwportal.domain.reports import editing
 from bwportal.extensions import db
 from bwportal.models import ReportKind
 from tests import factories as f
+from tests import summary
 
 ROOT = Path(__file__).resolve().parents[2]
 HX = {"HX-Request": "true"}
@@ -49,20 +50,12 @@ needs_services = pytest.mark.skipif(not on_postgres() or not os.environ.get("RED
 
 # --- what each test did, shown at the end of the run (CI runs pytest without -s) -----------------
 
-DONE: list[str] = []
 
 
 def say(line: str) -> None:
     """Print what the test did (pytest -s shows it at once) and repeat it in the run's summary."""
     print("\n[faults] " + line)
-    DONE.append(line)
-
-
-def pytest_terminal_summary(terminalreporter):
-    if DONE:
-        terminalreporter.section("fault tests: what they did")
-        for line in DONE:
-            terminalreporter.write_line("- " + line)
+    summary.add("fault tests: what they did", "- " + line)
 
 
 # --- the PostgreSQL cluster behind DATABASE_URL ---------------------------------------------------

@@ -9,6 +9,7 @@ stopped and started with ``pg_ctlcluster`` around a save.
 
 import time
 
+import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.orm import Session
@@ -169,6 +170,7 @@ def test_a_page_while_the_database_is_down_answers_503_without_asking_it_again(a
         "503 with nothing swapped")
 
 
+@pytest.mark.serial  # stops the server every other test process uses: run alone, after the rest
 def test_postgres_restarted_around_a_save(app, login, world, pr1, pg_cluster):
     world.factory_user.locale = "fr"
     db.session.commit()

@@ -44,6 +44,7 @@ from bwportal.models import (
     SubscriptionStatus,
 )
 from tests import factories as f
+from tests import summary
 from tests.conftest import sign_in
 
 from . import fuzz
@@ -500,22 +501,9 @@ def test_fuzz_form(app, world, fuzz_objects, rule, no_throttle):
           f"{examples[0]} examples, answers {dict(sorted(answers.items()))}")
 
 
-class _Summary:
-    """Puts the coverage line in pytest's closing summary too, where a run without -s shows it."""
-
-    lines: list[str] = []
-
-    def pytest_terminal_summary(self, terminalreporter):
-        if self.lines:
-            terminalreporter.section("form fuzzing: coverage")
-            for line in self.lines:
-                terminalreporter.write_line(line)
-
-
 @pytest.fixture(scope="module", autouse=True)
-def coverage_report(request):
-    if not request.config.pluginmanager.has_plugin("bwportal-fuzz-summary"):
-        request.config.pluginmanager.register(_Summary(), "bwportal-fuzz-summary")
+def coverage_report():
+    """Puts the coverage line in pytest's closing summary too, where a run without -s shows it."""
     yield
     if COVERAGE["routes"]:
         line = (f"form fuzzing: {len(COVERAGE['routes'])}/{len(FORMS)} POST routes, {COVERAGE['forms']} forms, "
@@ -523,7 +511,7 @@ def coverage_report(request):
                 f"({EXAMPLES} per form at most, BWPORTAL_FUZZ_EXAMPLES); "
                 f"answers {dict(sorted(COVERAGE['answers'].items()))}")
         print("\n" + line)
-        _Summary.lines.append(line)
+        summary.add("form fuzzing: coverage", line)
 
 
 # --- stored hostile text in e-mails and PDFs ------------------------------------------------
