@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
-"""The programme admin's lists with 10,000 factories: time and queries per page.
+"""The programme admin's lists and the dashboards with 10,000 factories: time and queries
+per page.
 
-    .venv/bin/python bench/admin_lists.py [--factories 10000]
+    .venv/bin/python bench/admin_lists.py [--factories 10000] [--full] [--programme NAME --reuse]
 
 Builds a throw-away SQLite database (or uses DATABASE_URL, which it fills: use a scratch
-database) with the scale programme's people (bwportal/seed_scale.py, ``people_only``): N
+database) with the scale programme's people (devdata/seed_scale.py, ``people_only``): N
 factories, each with a lead EA (an EA leads 20 to 50) and 2 or 3 users, and the brands'
-subscriptions. It prints, for each admin list, the median server time of 5 calls
+subscriptions. ``--full`` seeds everything the dashboards count as well (cycles, about 40 IP
+items a factory, reports in every state, visits: minutes for 10,000 factories); ``--reuse``
+keeps a programme of that name seeded before (e.g. by ``flask seed-scale`` on PostgreSQL,
+then ``--programme Scale --reuse``). It prints, for each admin list and each dashboard (the
+programme's, an EA's, a buyer's, a factory's), the median server time of 5 calls
 (in-process test client, no network) and the number of SQL queries. It prints figures; it
 asserts nothing.
 """
@@ -25,27 +30,48 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--factories", type=int, default=10_000)
+    parser.add_argument("--full", action="store_true", help="seed what the dashboards count too, not only people")
+    parser.add_argument("--programme", default="Admin Lists", help="the scale programme's name")
+    parser.add_argument("--reuse", action="store_true", help="keep the programme if it was seeded before")
     args = parser.parse_args()
     os.environ.setdefault("BWPORTAL_INSTANCE", tempfile.mkdtemp(prefix="bwportal-bench-"))
 
     from flask_migrate import upgrade
-    from sqlalchemy import event, select
+    from sqlalchemy import func, select
 
     from bwportal import create_app
     from bwportal.extensions import db
-    from bwportal.models import User
-    from devdata.seed_scale import SCALE_PASSWORD, seed_scale
+    from bwportal.models import Cluster, EAAssignment, Factory, IPItem, Programme, Role, Subscription, User
+    from devdata.seed_scale import SCALE_PASSWORD, email_domain, seed_scale
 
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     with app.app_context():
         upgrade()
         started = time.perf_counter()
-        n = args.factories
-        result = seed_scale(n, name="Admin Lists", replace=True, people_only=True)
-        admin = result.sample["programme admin"]
-        ea_id = db.session.scalar(select(User.id).filter_by(email=result.sample["Enterprise Advisor"]))
-        print(f"{n:,} factories, {result.counts['user']:,} users added in {time.perf_counter() - started:.1f} s "
-              f"({db.engine.dialect.name})")
+        programme = db.session.scalar(select(Programme).filter_by(name=args.programme))
+        if programme is not None and args.reuse:
+            n = db.session.scalar(select(func.count(Factory.id)).where(Factory.programme_id == programme.id))
+            print(f"{n:,} factories of {args.programme}, seeded before ({db.engine.dialect.name}); "
+                  f"{db.session.scalar(select(func.count(IPItem.id))):,} IP items in the database")
+        else:
+            n = args.factories
+            result = seed_scale(n, name=args.programme, replace=True, people_only=not args.full)
+            print(f"{n:,} factories, {result.counts['user']:,} users, {result.counts.get('ip_item', 0):,} IP items "
+                  f"added in {time.perf_counter() - started:.1f} s ({db.engine.dialect.name})")
+            programme = db.session.scalar(select(Programme).filter_by(name=args.programme))
+        domain = email_domain(args.programme)
+        admin = f"admin@{domain}"
+        ea_id, ea = db.session.execute(  # the advisor with the most factories
+            select(User.id, User.email).join(EAAssignment, EAAssignment.ea_id == User.id)
+            .where(User.programme_id == programme.id, EAAssignment.ended_at.is_(None))
+            .group_by(User.id, User.email).order_by(func.count().desc(), User.id).limit(1)).one()
+        buyer = db.session.scalar(  # a buyer of the brand with the most subscriptions here
+            select(User.email).join(Subscription, Subscription.buyer_organisation_id == User.buyer_organisation_id)
+            .join(Factory, Factory.id == Subscription.factory_id)
+            .where(User.role == Role.BUYER, Factory.programme_id == programme.id)
+            .group_by(User.id, User.email).order_by(func.count().desc(), User.id).limit(1))
+        factory_id = db.session.scalar(select(func.min(Factory.id)).where(Factory.programme_id == programme.id))
+        cluster_id = db.session.scalar(select(func.min(Cluster.id)).where(Cluster.programme_id == programme.id))
 
     client = app.test_client()
     client.post("/sign-in", data={"email": admin, "password": SCALE_PASSWORD})
@@ -58,8 +84,26 @@ def main() -> None:
         "people, role + page 300": "/admin/people?role=factory&page=300",
         "people, search": "/admin/people?q=f09999.",
         "audit trail": "/admin/audit",
+        "programme dashboard": "/dashboards/programme",
+        "  cycle 1, a cluster": f"/dashboards/programme?cycle=1&cluster={cluster_id}",
+        "  24 months": "/dashboards/programme?period=24",
+        "factory dashboard": f"/factories/{factory_id}/dashboard",
     }
+    others = {ea: {"EA dashboard": "/dashboards/advisor"}, buyer: {"buyer dashboard": "/dashboard"}}
     print(f"{'page':28} {'median ms':>10} {'queries':>8} {'bytes':>8}")
+    measure(app, client, pages)
+    for email, more in others.items():
+        if email:
+            client = app.test_client()
+            client.post("/sign-in", data={"email": email, "password": SCALE_PASSWORD})
+            measure(app, client, more)
+
+
+def measure(app, client, pages) -> None:
+    from sqlalchemy import event
+
+    from bwportal.extensions import db
+
     for name, path in pages.items():
         times, queries = [], []
         for _ in range(5):

@@ -83,8 +83,8 @@ def buyer_rows(user, today_utc: date | None = None) -> list[FactoryRow]:
         rows[factory_id].open_public = count
     cycle_ids = [row.cycle.id for row in rows.values() if row.cycle is not None]
     first = first_pr1_submissions(ids)
-    firsts = dict(db.session.execute(select(first.c.cycle_id, first.c.first).where(first.c.cycle_id.in_(cycle_ids)))
-                  .tuples().all())
+    firsts = {cycle_id: when for cycle_id, when in db.session.execute(
+        select(first.c.cycle_id, first.c.first).where(first.c.cycle_id.in_(cycle_ids)))}
     for row in rows.values():
         today = today_in(row.factory.programme.timezone)
         if row.cycle is not None and row.pr1 is None:

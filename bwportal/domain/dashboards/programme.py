@@ -28,7 +28,7 @@ from ..reports.deadlines import Timeliness, first_pr1_submissions, pr1_due_date_
 from ..sqldates import month_of
 from ..tenancy import visible_factory_ids
 from ..time import today_in
-from .figures import STATUS_ORDER, TIMELINESS_ORDER, Counted, Filters, clusters_of, months_back, period_start
+from .figures import STATUS_ORDER, TIMELINESS_ORDER, Counted, Filters, clusters_of, months_back
 from .scope import active_factory_ids
 
 # How long a submitted PR1 has waited for the advisor's review: (key, label, days at least).
@@ -99,33 +99,29 @@ def programme_dashboard(user, filters: Filters, now: datetime | None = None) -> 
 
 
 def _pr1(board, scope, timezone, today, filters) -> None:
-    """PR1 on time per cycle number, and per month of its due date over the period."""
+    """PR1 on time per cycle number, and per month of its due date over the period: one
+    query counting by (cycle number, month due, timeliness), summed both ways here."""
     first = first_pr1_submissions(scope)
-    released = select(Cycle.number.label("number"), pr1_due_date_sql(Cycle.report_release_date).label("due"),
+    due = pr1_due_date_sql(Cycle.report_release_date)
+    released = select(Cycle.number.label("number"), month_of(due).label("month"),
                       pr1_timeliness_sql(Cycle.report_release_date, first.c.first, timezone, today).label("state")
                       ).outerjoin(first, first.c.cycle_id == Cycle.id).where(
         Cycle.factory_id.in_(scope), Cycle.report_release_date.is_not(None))
     if filters.cycle is not None:
         released = released.where(Cycle.number == filters.cycle)
     released = released.subquery()
-    by_cycle = board.pr1_by_cycle
+    by_cycle, by_month = board.pr1_by_cycle, board.pr1_by_month
     by_cycle.columns = list(TIMELINESS_ORDER)
-    for number, state, n in db.session.execute(
-            select(released.c.number, released.c.state, func.count()).group_by(released.c.number, released.c.state)
-            .order_by(released.c.number)):
+    by_month.rows, by_month.columns = months_back(today, filters.months), list(TIMELINESS_ORDER)
+    months = set(by_month.rows)
+    for number, month, state, n in db.session.execute(
+            select(released.c.number, released.c.month, released.c.state, func.count())
+            .group_by(released.c.number, released.c.month, released.c.state).order_by(released.c.number)):
         if number not in by_cycle.rows:
             by_cycle.rows.append(number)
         by_cycle.add(number, Timeliness(state), n)
-    months = months_back(today, filters.months)
-    by_month = board.pr1_by_month
-    by_month.rows, by_month.columns = months, list(TIMELINESS_ORDER)
-    month = month_of(released.c.due)
-    in_period = select(month.label("month"), released.c.state).where(
-        released.c.due >= period_start(today, filters.months), month <= months[-1]).subquery()
-    for key, state, n in db.session.execute(
-            select(in_period.c.month, in_period.c.state, func.count()).group_by(in_period.c.month,
-                                                                                in_period.c.state)):
-        by_month.add(key, Timeliness(state), n)
+        if month in months:
+            by_month.add(month, Timeliness(state), n)
 
 
 def _waiting_review(board, scope, now) -> None:
