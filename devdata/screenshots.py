@@ -58,7 +58,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{server.server_port}"
     shots = [  # (file name, who, path, locale)
         ("programme", "admin@demo.test", "/dashboards/programme", "en"),
-        ("advisor", "ea2@demo.test", "/dashboards/advisor", "en"),
+        ("advisor", "ea@demo.test", "/dashboards/advisor", "en"),
         ("buyer", "buyer@demo.test", "/dashboard", "en"),
         ("factory", "factory@demo.test", f"/factories/{factory_id}/dashboard", "en"),
         ("programme-ar", "admin@demo.test", "/dashboards/programme", "ar"),

@@ -64,10 +64,11 @@ class Chart:
     rtl: bool
     rects: list[Rect] = field(default_factory=list)
     texts: list[Text] = field(default_factory=list)
+    bars: int = 0  # rectangles that are bars (not the legend's swatches)
 
     @property
     def empty(self) -> bool:
-        return not self.rects
+        return not self.bars
 
 
 def _truncate(text: str, room: float) -> str:
@@ -122,6 +123,7 @@ def bar_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[Series
                 if width > 0:
                     colour = series[k if stacked else n].colour
                     chart.rects.append(Rect(round(x, 1), y, round(max(width, 1.5), 1), BAR, colour))
+                    chart.bars += 1
                 x += width
             text = note(index) if stacked and note is not None else number(sum(group))
             chart.texts.append(Text(round(x + 4, 1), y + BAR - 3, text, fill=INK, weight="bold"))
