@@ -36,10 +36,10 @@ def programme(world):
     ns.a1 = f.make_cycle(world.angkor, 1, today - timedelta(days=300), today - timedelta(days=100))
     f.make_pr1(ns.a1, ReportStatus.APPROVED, submitted_at=_ago(90), approved_at=_ago(80))
     ns.a2 = f.make_cycle(world.angkor, 2, today - timedelta(days=60), today - timedelta(days=40))
-    m1 = f.make_cycle(world.mekong, 1, today - timedelta(days=80), today - timedelta(days=50))
+    m1 = ns.m1 = f.make_cycle(world.mekong, 1, today - timedelta(days=80), today - timedelta(days=50))
     f.make_pr1(m1, ReportStatus.SUBMITTED, submitted_at=_ago(15))
     tonle = f.make_factory(world.kh, name="Tonle Knitwear")
-    f.make_cycle(tonle, 1, today - timedelta(days=20), today - timedelta(days=5))
+    ns.tonle = f.make_cycle(tonle, 1, today - timedelta(days=20), today - timedelta(days=5))
     closed = f.make_factory(world.kh, name="Closed Garments", active=False)
     gone = f.make_cycle(closed, 1, today - timedelta(days=300), today - timedelta(days=200))
     f.make_ip_item(gone, status=P, target_date=today - timedelta(days=9))
@@ -88,7 +88,9 @@ def test_programme_figures_are_the_hand_counted_ones(programme):
     assert {t: pr1.get(1, t) for t in T} == {T.ON_TIME: 1, T.LATE: 1, T.OVERDUE: 0, T.NOT_DUE: 1}
     assert {t: pr1.get(2, t) for t in T} == {T.ON_TIME: 0, T.LATE: 0, T.OVERDUE: 1, T.NOT_DUE: 0}
     assert pr1.total == 4  # the inactive factory's and Indonesia's cycles are not counted
-    assert board.pr1_by_month.total == 4 and len(board.pr1_by_month.rows) == 12
+    dues = [c.report_release_date + timedelta(days=30) for c in (w.a1, w.a2, w.m1, w.tonle)]
+    in_period = [d for d in dues if d.strftime("%Y-%m") in board.pr1_by_month.rows]  # Tonle's may be next month
+    assert board.pr1_by_month.total == len(in_period) >= 3 and len(board.pr1_by_month.rows) == 12
     assert board.waiting_review.get("month", "reports") == 1 and board.waiting_review.total == 1
     items = board.items
     assert {s: items.get(w.compensation, s) for s in IPStatus} == {P: 1, IP: 1, D: 2, C: 0}
