@@ -12,7 +12,9 @@ items a factory, reports in every state, visits: minutes for 10,000 factories); 
 keeps a programme of that name seeded before (e.g. by ``flask seed-scale`` on PostgreSQL,
 then ``--programme Scale --reuse``). It prints, for each admin list and each dashboard (the
 programme's, an EA's, a buyer's, a factory's), the median server time of 5 calls
-(in-process test client, no network) and the number of SQL queries. It prints figures; it
+(in-process test client, no network), the median CPU time they cost (this process and, on a
+local PostgreSQL, its backends: ``--serial`` keeps PostgreSQL from spreading a query over
+parallel workers, whose CPU it cannot see), and the number of SQL queries. It prints figures; it
 asserts nothing.
 """
 
@@ -33,6 +35,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="seed what the dashboards count too, not only people")
     parser.add_argument("--programme", default="Admin Lists", help="the scale programme's name")
     parser.add_argument("--reuse", action="store_true", help="keep the programme if it was seeded before")
+    parser.add_argument("--serial", action="store_true", help="no parallel workers in PostgreSQL (CPU seen whole)")
     args = parser.parse_args()
     os.environ.setdefault("BWPORTAL_INSTANCE", tempfile.mkdtemp(prefix="bwportal-bench-"))
 
@@ -45,6 +48,15 @@ def main() -> None:
     from devdata.seed_scale import SCALE_PASSWORD, email_domain, seed_scale
 
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    if args.serial and os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+        from sqlalchemy import event
+
+        with app.app_context():
+            @event.listens_for(db.engine, "connect")
+            def _serial(dbapi_connection, _record):
+                with dbapi_connection.cursor() as cursor:
+                    cursor.execute("SET max_parallel_workers_per_gather = 0")
+                dbapi_connection.commit()
     with app.app_context():
         upgrade()
         started = time.perf_counter()
@@ -90,7 +102,7 @@ def main() -> None:
         "factory dashboard": f"/factories/{factory_id}/dashboard",
     }
     others = {ea: {"EA dashboard": "/dashboards/advisor"}, buyer: {"buyer dashboard": "/dashboard"}}
-    print(f"{'page':28} {'median ms':>10} {'queries':>8} {'bytes':>8}")
+    print(f"{'page':28} {'median ms':>10} {'CPU ms':>8} {'queries':>8} {'bytes':>8}")
     measure(app, client, pages)
     for email, more in others.items():
         if email:
@@ -99,30 +111,52 @@ def main() -> None:
             measure(app, client, more)
 
 
+BACKENDS: set[int] = set()  # PostgreSQL backend processes this benchmark's connections use
+
+
+def _cpu_ms() -> float:
+    """CPU time so far of this process and of the (local) PostgreSQL backends it talks to: what
+    serving costs, whatever else the machine is doing (wall time on a shared machine is not)."""
+    total = time.process_time() * 1000
+    ticks = os.sysconf("SC_CLK_TCK")
+    for pid in BACKENDS:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) * 1000 / ticks  # utime + stime
+    return total
+
+
 def measure(app, client, pages) -> None:
     from sqlalchemy import event
 
     from bwportal.extensions import db
 
     for name, path in pages.items():
-        times, queries = [], []
+        times, cpu, queries = [], [], []
         for _ in range(5):
             count = [0]
 
-            def on_query(*_args, count=count):
+            def on_query(conn, *_args, count=count):
                 count[0] += 1
+                info = getattr(conn.connection.dbapi_connection, "info", None)
+                if getattr(info, "backend_pid", None):
+                    BACKENDS.add(info.backend_pid)
 
             with app.app_context():
                 event.listen(db.engine, "before_cursor_execute", on_query)
                 try:
-                    start = time.perf_counter()
+                    start, start_cpu = time.perf_counter(), _cpu_ms()
                     response = client.get(path)
                     times.append((time.perf_counter() - start) * 1000)
+                    cpu.append(_cpu_ms() - start_cpu)
                 finally:
                     event.remove(db.engine, "before_cursor_execute", on_query)
             assert response.status_code == 200, (path, response.status_code)
             queries.append(count[0])
-        print(f"{name:28} {statistics.median(times):10.1f} {max(queries):8} {len(response.data):8}")
+        print(f"{name:28} {statistics.median(times):10.1f} {statistics.median(cpu):8.1f} {max(queries):8} "
+              f"{len(response.data):8}")
 
 
 if __name__ == "__main__":

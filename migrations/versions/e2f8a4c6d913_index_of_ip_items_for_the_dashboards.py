@@ -1,4 +1,4 @@
-"""An index of IP items for the dashboards: counted by factory, status, target date, cluster and
+"""An index of IP items for the dashboards: counted by status, target date, factory, cluster and
 cycle from the index alone, not from the wide rows
 
 Revision ID: e2f8a4c6d913
@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade():
     op.create_index('ix_ip_item_figures', 'ip_item',
-                    ['factory_id', 'status', 'target_date', 'cluster_id', 'cycle_id'], unique=False)
+                    ['status', 'target_date', 'factory_id', 'cluster_id', 'cycle_id'], unique=False)
 
 
 def downgrade():

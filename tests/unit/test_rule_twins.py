@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bwportal.domain.ip.status import (
+    delayed_sql_parts,
     is_overdue,
     is_overdue_sql,
     status_on,
@@ -43,12 +44,14 @@ def test_status_and_overdue_twins_agree_with_the_rules(factory):
         for target in (None, TODAY - timedelta(days=1), TODAY, TODAY + timedelta(days=1)):
             f.make_ip_item(cycle, status=status, target_date=target, completed_by=ea,
                            completion_date=TODAY - timedelta(days=3))
-    rows = db.session.execute(select(IPItem, status_on_sql(TODAY), is_overdue_sql(TODAY))).all()
+    recorded, passed = delayed_sql_parts(TODAY)
+    rows = db.session.execute(select(IPItem, status_on_sql(TODAY), is_overdue_sql(TODAY), recorded, passed)).all()
     assert len(rows) == 16
-    for item, shown, overdue in rows:
+    for item, shown, overdue, *parts in rows:
         assert shown is status_on(item.status, item.target_date, TODAY), (item.status, item.target_date)
         assert bool(overdue) == is_overdue(item, TODAY), (item.status, item.target_date)
-    assert {shown for _item, shown, _o in rows} == set(IPStatus)
+        assert sum(map(bool, parts)) == (shown is IPStatus.DELAYED), (item.status, item.target_date)  # never both
+    assert {shown for _item, shown, *_rest in rows} == set(IPStatus)
 
 
 def test_verification_past_due_twin_agrees_with_the_rule(factory):

@@ -9,21 +9,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, distinct, func, literal, select
+from sqlalchemy import case, distinct, func, literal, select, union_all
 
 from ...extensions import db
 from ...models import (
     Cycle,
     EAAssignment,
     IPItem,
-    IPStatus,
     OutboxMessage,
     OutboxStatus,
     ProgressReport,
     ReportStatus,
     User,
 )
-from ..ip.status import awaiting_verification_sql, status_on_sql, verification_overdue_sql
+from ..ip.status import awaiting_verification_sql, delayed_sql_parts, status_on, verification_overdue_sql
 from ..reports.deadlines import Timeliness, first_pr1_submissions, pr1_due_date_sql, pr1_timeliness_sql
 from ..sqldates import month_of
 from ..tenancy import visible_factory_ids
@@ -141,16 +140,20 @@ def _waiting_review(board, scope, now) -> None:
 
 
 def _items(board, scope, today, filters) -> None:
-    """IP items by cluster and the status they show today (Delayed once past the target)."""
-    shown = _item_filters(select(IPItem.cluster_id.label("cluster_id"), status_on_sql(today).label("status"))
-                          .where(IPItem.factory_id.in_(scope)), filters).subquery()
+    """IP items by cluster and the status they show today (``status_on``: Delayed once past
+    the target). Counted by (cluster, recorded status, target date passed), a few dozen rows,
+    each then given its shown status by the rule itself."""
+    passed = IPItem.target_date < today
     counted = board.items
     counted.columns = list(STATUS_ORDER)
-    found = {}
-    for cluster_id, status, n in db.session.execute(
-            select(shown.c.cluster_id, shown.c.status, func.count()).group_by(shown.c.cluster_id, shown.c.status)):
-        found.setdefault(cluster_id, 0)
-        counted.add(cluster_id, IPStatus(status), n)
+    found = set()
+    stmt = _item_filters(select(IPItem.cluster_id, IPItem.status, passed, func.count())
+                         .where(IPItem.factory_id.in_(scope)), filters)
+    stmt = stmt.group_by(IPItem.cluster_id, IPItem.status, passed)
+    before = today - timedelta(days=1)
+    for cluster_id, status, past, n in db.session.execute(stmt):
+        found.add(cluster_id)
+        counted.add(cluster_id, status_on(status, before if past else None, today), n)
     counted.rows = [c for c in board.clusters if c in found] + ([None] if None in found else [])
 
 
@@ -168,9 +171,11 @@ def advisor_rows(scope, today, filters: Filters) -> list[AdvisorRow]:
                                    func.sum(overdue).label("overdue"))
                             .where(IPItem.factory_id.in_(scope), awaiting_verification_sql()), filters)
     waiting = waiting.group_by(IPItem.factory_id).subquery()
-    delayed = _item_filters(select(IPItem.factory_id.label("factory_id"), func.count().label("n"))
-                            .where(IPItem.factory_id.in_(scope), status_on_sql(today) == IPStatus.DELAYED), filters)
-    delayed = delayed.group_by(IPItem.factory_id).subquery()
+    delayed_items = union_all(*[_item_filters(select(IPItem.factory_id.label("factory_id"))
+                                              .where(IPItem.factory_id.in_(scope), part), filters)
+                                for part in delayed_sql_parts(today)]).subquery()
+    delayed = (select(delayed_items.c.factory_id, func.count().label("n"))
+               .group_by(delayed_items.c.factory_id).subquery())
     stmt = (select(User.id, User.name, func.count(distinct(EAAssignment.factory_id)),
                    func.coalesce(func.sum(reports.c.n), 0), func.min(reports.c.oldest),
                    func.coalesce(func.sum(waiting.c.n), 0), func.min(waiting.c.oldest),

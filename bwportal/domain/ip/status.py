@@ -71,6 +71,14 @@ def status_on_sql(today: date):
     return type_coerce(shown, IPItem.__table__.c.status.type)
 
 
+def delayed_sql_parts(today: date) -> tuple:
+    """``status_on(...) is DELAYED`` as two conditions that never both hold: recorded Delayed,
+    or open with its target date passed before the hourly job recorded it. Each is a range of
+    an index led by (status, target_date), so their UNION ALL reads only Delayed items."""
+    return (IPItem.status == IPStatus.DELAYED,
+            IPItem.status.in_((IPStatus.PENDING, IPStatus.IN_PROGRESS)) & (IPItem.target_date < today))
+
+
 def is_overdue_sql(today: date):
     """``is_overdue``: open, with a target date before today."""
     return (IPItem.status != IPStatus.COMPLETED) & (IPItem.target_date < today)
