@@ -34,7 +34,7 @@ PLAN = [
     ("query_counts", [], [], "SQL statements per main page at 5 and at 500 items."),
     ("pdf_render", [], ["--items", "50", "--runs", "1"], "A PR1 PDF with 200 IP items in a warm process."),
     ("deadline_sweep", [], ["--factories", "1000"], "The deadline sweep over 10,000 factories, twice."),
-    ("admin_lists", [], ["--factories", "1000"], "Admin lists with 10,000 factories."),
+    ("admin_lists", [], ["--factories", "1000"], "Admin lists and dashboards with 10,000 factories."),
     ("load", [], ["--quick", "--drop"], "gunicorn (2 workers) on PostgreSQL + Redis with scale data, 20 clients."),
 ]
 

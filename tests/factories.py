@@ -243,3 +243,50 @@ def make_committee_meeting(factory, meeting_date=None, attendees=(), chair=None,
     db.session.add(meeting)
     db.session.flush()
     return meeting
+
+
+# --- IP items and reports in a chosen state (dashboards, DASH-1) -----------------------------
+
+def make_ip_item(cycle, point_name="Overtime Wages", status=None, target_date=None, publicly_reported=False,
+                 reported_at=None, completion_date=None, completed_by=None, area="Item"):
+    """An assessment item of ``cycle``, from a finding of its assessment, in the state asked
+    for: status, target date, reported remediated at, completed on (and by)."""
+    from bwportal.domain.ip import operations as ops
+    from bwportal.models import IPStatus
+
+    item = ops.item_from_finding(make_finding(cycle, point_name, area, publicly_reported=publicly_reported), None)
+    item.status = status or IPStatus.PENDING
+    item.target_date = target_date
+    item.remediation_reported_at = reported_at
+    if item.status is IPStatus.COMPLETED:
+        item.completion_date = completion_date or target_date
+        item.completed_by_id = completed_by.id
+    db.session.flush()
+    return item
+
+
+def make_pr1(cycle, status=None, submitted_at=None, approved_at=None, first_submitted_at=None):
+    """A PR1 of ``cycle`` with its workflow evidence: a submit transition at
+    ``first_submitted_at`` (or ``submitted_at``), the report's own ``submitted_at`` and
+    ``approved_at``; a report sent back and submitted again has both."""
+    from bwportal.models import ProgressReport, ReportKind, ReportStatus, ReportTransition
+
+    status = status or ReportStatus.DRAFT
+    report = ProgressReport(factory_id=cycle.factory_id, cycle_id=cycle.id, kind=ReportKind.PR1,
+                            report_date=cycle.assessment_date, status=status, submitted_at=submitted_at,
+                            approved_at=approved_at)
+    db.session.add(report)
+    db.session.flush()
+    D, S, A = ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.APPROVED
+    moves = []
+    if first_submitted_at is not None and first_submitted_at != submitted_at:
+        moves += [("submit", D, S, first_submitted_at), ("send_back", S, D, first_submitted_at)]
+    if submitted_at is not None:
+        moves.append(("submit", D, S, submitted_at))
+    if approved_at is not None:
+        moves.append(("approve", S, A, approved_at))
+    for action, src, dst, when in moves:
+        db.session.add(ReportTransition(report_id=report.id, factory_id=cycle.factory_id, action=action,
+                                        from_status=src, to_status=dst, created_at=when))
+    db.session.flush()
+    return report

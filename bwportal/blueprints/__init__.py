@@ -15,6 +15,8 @@ AREAS = (
     "documents",
     # What the portal has told each user.
     "notices",
+    # Dashboards of programme managers, advisors and factories (the buyers' is in "buyers").
+    "dashboards",
 )
 
 

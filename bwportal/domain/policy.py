@@ -19,6 +19,7 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
         "committee.view", "committee.propose", "committee.log_meeting",
         "public.view", "public.respond",
         "subscription.decide",
+        "dashboard.factory",
     }),
     Role.EA: frozenset({
         "enterprise.view",
@@ -28,12 +29,14 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
         "training.view", "training.edit",
         "committee.view", "committee.edit_members",
         "public.view", "public.verify",
+        "dashboard.advisor", "dashboard.factory",
     }),
     Role.ASSESSOR: frozenset({
         "enterprise.view",
         "ip.view", "ip.assessor_comment", "ip.export",
         "assessments.view", "assessments.edit", "visits.view",
         "report.view", "training.view", "committee.view", "public.view",
+        "dashboard.factory",
     }),
     Role.BUYER: frozenset({"enterprise.view", "ip.view", "ip.export", "report.view", "public.view",
                            "buyer.dashboard", "subscription.request"}),
@@ -43,6 +46,7 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
         "assessments.view", "assessments.edit", "visits.view",
         "catalogue.edit", "report.view", "admin.manage", "subscription.revoke",
         "training.view", "committee.view", "public.view",
+        "dashboard.programme", "dashboard.factory",
     }),
 }
 

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 HANDLERS = {
     "mail.*": "bwportal.jobs.notices:send_notice",
     "job.render_document": "bwportal.jobs.documents:render_document",
+    "digest.weekly": "bwportal.jobs.digest:send_digest",
 }
 
 

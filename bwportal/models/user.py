@@ -67,6 +67,8 @@ class User(db.Model):
     # their next request (sign out everywhere, a new password, deactivation). Sessions are
     # signed cookies, so the number need not be secret.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A buyer's weekly digest e-mail of the factories followed: off unless the buyer turns it on.
+    weekly_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # Loaded with the signed-in user (web.SIGNED_IN_USER) and by the lists that name them, not
     # wherever a user is joined as somebody's author, editor or verifier.

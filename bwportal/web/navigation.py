@@ -37,6 +37,7 @@ MENU = (
     Group(
         N_("Advisory & Training"),
         (
+            Item(N_("Factory dashboard"), "dashboards.factory", "dashboard.factory"),
             Item(N_("Progress Report"), "reports.index", "report.view"),
             Item(N_("Improvement Plan"), "ip.index", "ip.view"),
             Item(N_("Training"), "training.index", "training.view"),
@@ -72,6 +73,8 @@ MENU = (
 # Pages that are not about one factory, after "Home".
 GLOBAL_MENU = (
     Item(N_("Dashboard"), "buyers.dashboard", "buyer.dashboard"),
+    Item(N_("Dashboard"), "dashboards.programme", "dashboard.programme"),
+    Item(N_("Dashboard"), "dashboards.advisor", "dashboard.advisor"),
     Item(N_("Subscriptions"), "buyers.factories", "subscription.request"),
     Item(N_("Inbox"), "reports.inbox", "report.review"),
     Item(N_("Verification queue"), "ip.queue", "ip.verify"),

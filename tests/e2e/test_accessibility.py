@@ -258,3 +258,29 @@ def test_every_page_in_arabic_is_right_to_left_without_violations(axe_context, a
     print(f"Arabic: {len(urls)} page(s) checked as {email or 'anonymous'}")
     assert not left_to_right, left_to_right
     assert not found, summary(found)
+
+
+DASHBOARDS = [("admin@demo.test", "/dashboards/programme?cycle=1&period=24"), ("ea@demo.test", "/dashboards/advisor"),
+              ("buyer@demo.test", "/dashboard"), ("factory@demo.test", "/factories/{factory}/dashboard?period=6")]
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_dashboards_have_no_wcag_violations_in_english_and_arabic(browser, live_server, demo, locale):
+    """DASH-1: every role's dashboard, with filters chosen, in English and right to left in
+    Arabic: its charts (hidden from assistive technology) beside their tables pass axe."""
+    factory_id = db.session.scalar(select(User.factory_id).filter_by(email="factory@demo.test"))
+    found = []
+    for email, path in DASHBOARDS:
+        context = browser.new_context(base_url=live_server, locale="en-GB", bypass_csp=True)
+        page = context.new_page()
+        sign_in(page, email)
+        if page.locator("html").get_attribute("lang") != locale:
+            with page.expect_navigation():
+                page.select_option("#language-select", locale)  # saved on the account
+        url = path.format(factory=factory_id)
+        assert page.goto(url).status == 200, url
+        assert page.locator("html").get_attribute("dir") == ("rtl" if locale == "ar" else "ltr")
+        assert page.locator("svg.chart-svg").count() >= 1, url
+        collect(run_axe(page), f"{url} ({locale})", found)
+        context.close()
+    assert not found, summary(found)

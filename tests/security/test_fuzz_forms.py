@@ -118,6 +118,7 @@ FORMS: dict[str, list[Use]] = {
     "/admin/subscriptions/<int:subscription_id>/revoke": [Use("admin", **BUTTON)],
     # --- buyers and subscriptions
     "/buyers/factories/<int:listed_id>/subscription": [Use("buyer", {"listed_id": "mekong"}, **BUTTON)],
+    "/dashboard/digest": [Use("buyer", page="/dashboard")],  # DASH-1: the weekly digest setting
     "/factories/<int:factory_id>/buyers/<int:subscription_id>/accept": [
         Use("factory_user", {"subscription_id": "requested_subscription"}, **BUTTON)],
     "/factories/<int:factory_id>/buyers/<int:subscription_id>/decline": [

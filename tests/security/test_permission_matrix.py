@@ -131,6 +131,11 @@ EXPECTED_ACTIONS: dict[str, frozenset[str]] = {
     # The factory's account manager (only) invites and deactivates the factory's own users.
     "people.manage": frozenset({"account_manager"}),
     "notices.view": ALL,
+    # DASH-1: dashboards per audience: the programme manager's (admin), the advisor's, a factory's
+    # own trend (its people and Better Work's staff; buyers have theirs across followed factories).
+    "dashboard.programme": frozenset({"admin"}),
+    "dashboard.advisor": frozenset({"ea"}),
+    "dashboard.factory": FIELD_STAFF,
 }
 
 

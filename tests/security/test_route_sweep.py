@@ -69,6 +69,11 @@ PERSONAL = {
     "main.home": {"GET": {**_only(SIGNED_IN), "buyer": (302, "/dashboard"), "other_buyer": (302, "/dashboard")}},
     "buyers.dashboard": {"GET": _only(BUYERS)},
     "buyers.factories": {"GET": _only(BUYERS)},  # the factories that list the brand
+    # DASH-1: the buyer's weekly digest setting (the sweep's form turns it off), the programme
+    # manager's and the advisor's dashboards (a factory's is factory-scoped).
+    "buyers.weekly_digest": {"POST": _only(BUYERS, (302, "/dashboard"))},
+    "dashboards.programme": {"GET": _only({"admin", "admin_id"})},
+    "dashboards.advisor": {"GET": _only(EAS)},
     "ip.queue": {"GET": _only(EAS)},
     "reports.inbox": {"GET": _only(EAS)},
     "notices.index": {"GET": _only(SIGNED_IN)},
@@ -350,6 +355,7 @@ def test_the_markers_show_to_their_owners(client, world, sweep):
     for page in ("/inbox", "/verification"):
         body = client.get(page).get_data(as_text=True)
         assert f"{secret(world.angkor)}: remediated" in body and world.angkor.name in body, page
+    assert world.angkor.name in client.get("/dashboards/advisor").get_data(as_text=True)
     assert notice_marker(world.ea) in client.get("/notices").get_data(as_text=True)
     client.post("/sign-out")
     sign_in(client, world.other_buyer)

@@ -7,11 +7,13 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from ...domain import subscriptions as subs
-from ...domain.dashboard import buyer_rows
+from ...domain.dashboards.buyer import BEFORE, LATEST, buyer_figures, buyer_rows
+from ...domain.dashboards.digest import set_weekly_digest
 from ...domain.policy import can
 from ...extensions import db, htmx
 from ...forms.fields import db_int
 from ...web.unit_of_work import unit_of_work
+from ..dashboards.charts import buyer_charts
 
 bp = Blueprint("buyers", __name__)
 
@@ -23,7 +25,24 @@ PAGE_SIZE = 25
 def dashboard():
     if not can(current_user, "buyer.dashboard"):
         abort(403)
-    return render_template("buyers/dashboard.html", rows=buyer_rows(current_user))
+    rows = buyer_rows(current_user)
+    figures = buyer_figures(rows)
+    return render_template("buyers/dashboard.html", rows=rows, figures=figures, charts=buyer_charts(figures),
+                           latest=LATEST, before=BEFORE)
+
+
+@bp.post("/dashboard/digest")
+@login_required
+def weekly_digest():
+    """DASH-1: the buyer turns the weekly digest e-mail on or off (off by default)."""
+    if not can(current_user, "buyer.dashboard"):
+        abort(403)
+    on = request.form.get("weekly_digest") == "on"
+    with unit_of_work():
+        set_weekly_digest(current_user, on)
+    flash(_("You will receive the weekly digest by e-mail.") if on else
+          _("You will not receive the weekly digest any more."), "success")
+    return redirect(url_for("buyers.dashboard"))
 
 
 # --- factories that list the brand -----------------------------------------------------------

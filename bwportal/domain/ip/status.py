@@ -4,8 +4,11 @@ when a reported remediation is due for verification."""
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, and_, case, cast, func, literal, select, type_coerce
+from sqlalchemy.orm import aliased
 
-from ...models import IPStatus
+from ...models import AdvisoryVisit, IPItem, IPStatus
+from ..sqldates import date_of
 
 # IP-7: the EA verifies within the next two advisory visits after the factory's report.
 VISITS_TO_VERIFY = 2
@@ -56,3 +59,46 @@ def verification_due(reported_at: datetime, visit_dates: list[date]) -> tuple[in
     second one, which is when the verification fell due (None until it has happened)."""
     after = sorted(d for d in visit_dates if d > reported_at.date())
     return min(len(after), VISITS_TO_VERIFY), (after[VISITS_TO_VERIFY - 1] if len(after) >= VISITS_TO_VERIFY else None)
+
+
+# --- the same rules as SQL expressions over ip_item, for figures counted by the database
+# (dashboards). tests/unit/test_rule_twins.py holds each to its Python rule above.
+
+def status_on_sql(today: date):
+    """``status_on`` of each item: Delayed once an open item's target date has passed."""
+    delayed = IPItem.status.in_((IPStatus.PENDING, IPStatus.IN_PROGRESS)) & (IPItem.target_date < today)
+    shown = case((delayed, literal(IPStatus.DELAYED.value)), else_=cast(IPItem.status, String))
+    return type_coerce(shown, IPItem.__table__.c.status.type)
+
+
+def delayed_sql_parts(today: date) -> tuple:
+    """``status_on(...) is DELAYED`` as two conditions that never both hold: recorded Delayed,
+    or open with its target date passed before the hourly job recorded it. Each is a range of
+    an index led by (status, target_date), so their UNION ALL reads only Delayed items."""
+    return (IPItem.status == IPStatus.DELAYED,
+            IPItem.status.in_((IPStatus.PENDING, IPStatus.IN_PROGRESS)) & (IPItem.target_date < today))
+
+
+def is_overdue_sql(today: date):
+    """``is_overdue``: open, with a target date before today."""
+    return (IPItem.status != IPStatus.COMPLETED) & (IPItem.target_date < today)
+
+
+def awaiting_verification_sql():
+    """Reported remediated and not verified yet: in the EA's queue (IP-7)."""
+    return IPItem.remediation_reported_at.is_not(None) & (IPItem.status != IPStatus.COMPLETED)
+
+
+def verification_overdue_sql(today: date):
+    """Waiting, and ``verification_due``'s day (the second advisory visit after the report)
+    is before today: as many visits after the report's day and before today as it takes.
+    One IN (...) over the waiting items and their factories' visits (the database works it
+    out once), not a count per item."""
+    waiting = aliased(IPItem)
+    late = (select(waiting.id)
+            .join(AdvisoryVisit, (AdvisoryVisit.factory_id == waiting.factory_id)
+                  & (AdvisoryVisit.visit_date > date_of(waiting.remediation_reported_at))
+                  & (AdvisoryVisit.visit_date < today))
+            .where(waiting.remediation_reported_at.is_not(None), waiting.status != IPStatus.COMPLETED)
+            .group_by(waiting.id).having(func.count(AdvisoryVisit.id) >= VISITS_TO_VERIFY))
+    return and_(awaiting_verification_sql(), IPItem.id.in_(late))
