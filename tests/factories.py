@@ -243,3 +243,14 @@ def make_committee_meeting(factory, meeting_date=None, attendees=(), chair=None,
     db.session.add(meeting)
     db.session.flush()
     return meeting
+
+
+def make_api_token(user, name="Supplier system", days=90, **kw):
+    """A personal access token for the read API: (row, the secret to send)."""
+    from bwportal.domain.people import api_tokens
+
+    token, secret = api_tokens.create(user, name, days)
+    for key, value in kw.items():  # e.g. expires_at, revoked_at
+        setattr(token, key, value)
+    db.session.flush()
+    return token, secret
