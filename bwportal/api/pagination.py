@@ -37,17 +37,21 @@ def encode(*values: int) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
 
 
-def decode(cursor: str | None, size: int) -> tuple[int, ...] | None:
-    """The position a cursor holds (``size`` whole numbers), None for no cursor; a 422 for
-    anything the API did not hand out."""
+ID_MAX = 2**31 - 1  # an id column's largest value
+TXID_MAX = 2**63 - 1
+
+
+def decode(cursor: str | None, *maxima: int) -> tuple[int, ...] | None:
+    """The position a cursor holds (a whole number up to each of ``maxima``), None for no
+    cursor; a 422 for anything the API did not hand out."""
     if cursor is None:
         return None
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         values = None
-    if not (isinstance(values, list) and len(values) == size
-            and all(type(v) is int and 0 <= v < 2**63 for v in values)):
+    if not (isinstance(values, list) and len(values) == len(maxima)
+            and all(type(v) is int and 0 <= v <= most for v, most in zip(values, maxima, strict=True))):
         abort(422, message=str(BAD_CURSOR), errors={"query": {"cursor": [str(BAD_CURSOR)]}})
     return tuple(values)
 

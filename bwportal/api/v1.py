@@ -83,7 +83,7 @@ def factories(cursor, limit):
     user = auth.user()
     if not can(user, "enterprise.view"):
         abort(403)
-    after = pagination.decode(cursor, 1)
+    after = pagination.decode(cursor, pagination.ID_MAX)
     stmt = select(Factory).where(Factory.id.in_(visible_factory_ids(user)))
     if after:
         stmt = stmt.where(Factory.id > after[0])
@@ -133,7 +133,7 @@ PublicFindingArgs = Schema.from_dict({
       args=PublicFindingArgs)
 def public_findings(factory_id: int, cursor, limit, cycle_id):
     found = load_factory(factory_id, "public.view", auth.user())
-    after = pagination.decode(cursor, 1)
+    after = pagination.decode(cursor, pagination.ID_MAX)
     conditions = [Finding.cycle_id == cycle_id] if cycle_id is not None else []
     rows = issues.public_findings_after(found.id, after[0] if after else 0, limit + 1, *conditions)
     rows, next_cursor = pagination.keyset(rows, limit, lambda issue: (issue.finding.id,))
@@ -174,7 +174,7 @@ def ip_items(factory_id: int, cursor, limit, status, public):
     user = auth.user()
     found = load_factory(factory_id, "ip.view", user)
     today = factory_today(found)
-    after = pagination.decode(cursor, 1)
+    after = pagination.decode(cursor, pagination.ID_MAX)
     stmt = filtered_items(found.id, Filters(status=status, public=public), today)
     if after:
         stmt = stmt.where(IPItem.id > after[0])
@@ -270,7 +270,7 @@ def _change_url(entry) -> str | None:
       "What changed in the factories you may see, oldest first: sync from here", args=schemas.ChangeArgs,
       with_ids=False)
 def list_changes(since, cursor, limit):
-    after = pagination.decode(cursor, 2)
+    after = pagination.decode(cursor, pagination.TXID_MAX, pagination.ID_MAX)
     page = changes.page(auth.user(), changes.Position(*after) if after else None, since, limit)
     return {"data": [{"resource": e.resource, "id": e.object_id, "factory_id": e.factory_id, "removed": e.removed,
                       "changed_at": e.at, "url": _change_url(e)} for e in page.entries],

@@ -21,7 +21,7 @@ role may read (domain.policy), and of the reports it may read (reports.queries).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, event, false, func, insert, inspect, or_, select, text
 from sqlalchemy.orm import Session
@@ -88,12 +88,16 @@ def record_changes(session, _flush_context):
                 if None not in entry[:3]:
                     seen.add(entry)
     if seen:
+        at = datetime.now(UTC)  # the portal's clock, as the times a reader passes as ?since=
         session.connection().execute(insert(Change), [
-            {"factory_id": factory_id, "resource": resource, "object_id": object_id, "removed": gone}
+            {"factory_id": factory_id, "resource": resource, "object_id": object_id, "removed": gone, "at": at}
             for factory_id, resource, object_id, gone in sorted(seen)])
 
 
 # --- reading ---------------------------------------------------------------------------------
+
+LAST_ID = 2**31 - 1  # past any entry's id
+
 
 @dataclass(frozen=True)
 class Position:
@@ -150,7 +154,7 @@ def page(user, after: Position | None, since: datetime | None, limit: int) -> Pa
         return Page(entries, Position(last.txid, last.id), True)
     # Nothing readable is left before the horizon: the next read may start there, past
     # entries of other factories, so a quiet brand's polls do not read them again.
-    end = Position(horizon - 1, 2**62) if horizon is not None else Position(0, ceiling)
+    end = Position(horizon - 1, LAST_ID) if horizon is not None else Position(0, ceiling)
     if after is not None and (after.txid, after.id) > (end.txid, end.id):
         end = after
     return Page(entries, end, False)
