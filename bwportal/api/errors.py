@@ -77,9 +77,7 @@ def handle_http_exception(error: HTTPException):
         headers["WWW-Authenticate"] = 'Bearer realm="bwportal"' + (', error="invalid_token"' if _sent_token() else "")
     if status == 429:
         headers.setdefault("Retry-After", "60")
-    detail = data.get("message") or (error.description if getattr(error, "api_detail", False) else None)
-    if status >= 500:
-        detail = None
+    detail = data.get("message") if status < 500 else None  # a message the API gave (flask_smorest.abort)
     return problem(status, detail, errors, headers)
 
 

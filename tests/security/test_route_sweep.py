@@ -77,7 +77,7 @@ PERSONAL = {
     "auth.account": {"GET": _only(SIGNED_IN)},
     "auth.change_password": {"POST": _only(SIGNED_IN, 422)},  # without the current password
     "auth.sign_out_everywhere": {"POST": _only(SIGNED_IN, TO_SIGN_IN)},
-    "auth.create_token": {"POST": _only(SIGNED_IN)},  # a token of one's own, shown once
+    "auth.create_token": {"POST": _only(SIGNED_IN, 201)},  # a token of one's own, shown once
 }
 PUBLIC = {
     "main.index": {"GET": _same((302, "/home"), TO_SIGN_IN)},

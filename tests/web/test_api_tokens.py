@@ -20,7 +20,7 @@ def bearer(secret: str) -> dict:
 def test_a_token_is_made_on_the_account_page_and_shown_once(client, login, world):
     client = login(world.buyer)
     made = client.post("/account/tokens", data={"name": "Supplier system", "days": "30"})
-    assert made.status_code == 200 and made.headers["Cache-Control"] == "no-store"
+    assert made.status_code == 201 and made.headers["Cache-Control"] == "no-store"
     secret = re.search(r'value="(bwp_[^"]+)"', made.get_data(as_text=True))[1]
     assert client.get(ME, headers=bearer(secret)).get_json()["token"]["name"] == "Supplier system"
     again = client.get("/account").get_data(as_text=True)

@@ -293,7 +293,7 @@ def create_token():
     except api_tokens.TokenError as error:
         form.name.errors.append(error.message)
         return _account_page(status=422, token_form=form)
-    return _account_page(new_token=secret)
+    return _account_page(status=201, new_token=secret)  # Created: the page shows it, once
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
