@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_smorest import Blueprint, abort
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from werkzeug.http import http_date
 
 from ..domain.public import transparency
@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import Programme
 from . import auth, errors
 from .caching import conditional
+from .pagination import ID_MAX
 from .schemas import UtcDateTime
 
 bp = Blueprint("api_open_data", __name__, url_prefix="/api/v1/open-data",
@@ -85,7 +86,8 @@ class OpenData(Schema):
 
 
 OpenDataArgs = Schema.from_dict({"programme_id": fields.Integer(
-    load_default=None, metadata={"description": "Only this programme's factories; leave out for all."})},
+    load_default=None, validate=validate.Range(1, ID_MAX),  # past an id column's range: no such programme
+    metadata={"description": "Only this programme's factories; leave out for all."})},
     name="OpenDataArgs")
 
 COLUMNS = ("programme", "country", "factory_id", "factory", "factory_url", "report_release_date", "cluster",

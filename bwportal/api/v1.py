@@ -7,7 +7,7 @@ and reads through the pages' domain queries. Nothing here changes the portal's d
 from flask import current_app, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint, abort
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from ..blueprints.reports.loading import load_report
@@ -125,7 +125,8 @@ def _public_finding(issue) -> dict:
 
 PublicFindingArgs = Schema.from_dict({
     **pagination.PageArgs().fields, "cycle_id": fields.Integer(
-        load_default=None, metadata={"description": "Only the findings of this cycle."})}, name="PublicFindingArgs")
+        load_default=None, validate=validate.Range(1, pagination.ID_MAX),
+        metadata={"description": "Only the findings of this cycle."})}, name="PublicFindingArgs")
 
 
 @read("/factories/<int:factory_id>/public-findings", "listPublicFindings", schemas.PublicFindingPage,
