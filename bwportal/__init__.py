@@ -36,6 +36,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_blueprints(app)
 
+    from .api import init_app as init_api
+
+    init_api(app)  # the read API, its OpenAPI document and the open data (API-1)
+
     from .cli import register_cli
 
     register_cli(app)

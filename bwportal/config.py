@@ -54,6 +54,14 @@ def from_environment() -> dict:
         "SIGN_IN_LIMIT_PER_ADDRESS": os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "30/minute"),
         "PASSWORD_RESET_LIMIT_PER_ACCOUNT": os.environ.get("PASSWORD_RESET_LIMIT_PER_ACCOUNT", "3/hour"),
         "PASSWORD_RESET_LIMIT_PER_ADDRESS": os.environ.get("PASSWORD_RESET_LIMIT_PER_ADDRESS", "10/hour"),
+        # The read API (bwportal/api): requests allowed per token, and per client address (open
+        # data and the API document too).
+        "API_LIMIT_PER_TOKEN": os.environ.get("API_LIMIT_PER_TOKEN", "300/minute;5000/hour"),
+        "API_LIMIT_PER_ADDRESS": os.environ.get("API_LIMIT_PER_ADDRESS", "600/minute"),
+        # The licence the Transparency Portal's open data is published under.
+        "OPEN_DATA_LICENCE": os.environ.get("OPEN_DATA_LICENCE", "CC-BY-4.0"),
+        "OPEN_DATA_LICENCE_URL": os.environ.get("OPEN_DATA_LICENCE_URL",
+                                                "https://creativecommons.org/licenses/by/4.0/"),
         # Links in e-mails start with this (the portal's public address).
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://localhost:5000"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads")),

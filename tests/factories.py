@@ -290,3 +290,35 @@ def make_pr1(cycle, status=None, submitted_at=None, approved_at=None, first_subm
                                         from_status=src, to_status=dst, created_at=when))
     db.session.flush()
     return report
+
+
+def make_api_token(user, name="Supplier system", days=90, **kw):
+    """A personal access token for the read API: (row, the secret to send)."""
+    from bwportal.domain.people import api_tokens
+
+    token, secret = api_tokens.create(user, name, days)
+    for key, value in kw.items():  # e.g. expires_at, revoked_at
+        setattr(token, key, value)
+    db.session.flush()
+    return token, secret
+
+
+def make_report(factory, cycle, *, kind=None, status=None, snapshot=None, **kw):
+    """A progress report as it stands after its workflow (final: approved, with its snapshot)."""
+    from datetime import UTC, date, datetime
+
+    from bwportal.domain.reports.snapshot import take
+    from bwportal.models import ProgressReport, ReportKind, ReportStatus
+
+    status = status or ReportStatus.DRAFT
+    done = status is not ReportStatus.DRAFT
+    report = ProgressReport(factory_id=factory.id, cycle_id=cycle.id, kind=kind or ReportKind.PR1,
+                            report_date=kw.pop("report_date", date.today()), status=ReportStatus.DRAFT, **kw)
+    db.session.add(report)
+    db.session.flush()
+    if done:  # frozen as the workflow freezes it (PR-8), in the state it reached
+        report.snapshot = snapshot if snapshot is not None else take(report)
+        report.status, report.submitted_at = status, datetime.now(UTC)
+        report.approved_at = datetime.now(UTC) if status is ReportStatus.APPROVED else None
+        db.session.flush()
+    return report

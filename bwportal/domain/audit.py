@@ -144,6 +144,11 @@ AREAS: dict[str, tuple] = {
         "subscription.revoke": _l("Revoked a subscription"),
         "buyer_organisation.create": _l("Added a buyer organisation"),
     }),
+    "api": (_l("API"), {
+        "api.token_create": _l("Created an API token"),
+        "api.token_revoke": _l("Revoked an API token"),
+        "api.use": _l("Read through the API"),
+    }),
     "programme": (_l("Programme settings"), {
         "programme.edit": _l("Changed the programme settings"),
         "catalogue.edit": _l("Changed a catalogue"),

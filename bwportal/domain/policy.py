@@ -124,3 +124,13 @@ def ip_writable_fields(user, origin: Origin) -> frozenset[str]:
 
 def ip_status_settable(user, status: IPStatus) -> bool:
     return can(user, "ip.edit") and status in IP_STATUS_SETTABLE.get(user.role, frozenset())
+
+
+# Who reads which fields of an IP item: seed 002's table says who writes each field, not who
+# reads it, and every role that may see the IP ("ip.view") reads every field, as the IP pages
+# and exports show them. The API hands out exactly these (api.v1's item schema).
+IP_READABLE_FIELDS = frozenset(IP_FIELD_OWNERS)
+
+
+def ip_readable_fields(user) -> frozenset[str]:
+    return IP_READABLE_FIELDS if can(user, "ip.view") else frozenset()

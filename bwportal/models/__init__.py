@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
+from .api import ApiToken, Change
 from .assignment import EAAssignment
 from .audit import AuditEvent
 from .buyer import BuyerOrganisation, Subscription, SubscriptionStatus
@@ -28,6 +29,8 @@ from .training import Enrolment, EnrolmentStatus, FactoryTraining, TrainingCours
 from .user import Role, User
 
 __all__ = [
+    "ApiToken",
+    "Change",
     "Document",
     "DocumentStatus",
     "OutboxMessage",

@@ -6,6 +6,10 @@ from tests.conftest import sign_in
 
 from .routes import STATE_CHANGING, all_routes
 
+# Routes that take any method and change nothing: every other path under /api/ answers a JSON
+# 404 or 405 (the API reads with bearer tokens only, never with the session's cookie).
+NOTHING_TO_FORGE = {"api_fallback.elsewhere"}
+
 # Route arguments that are words, not ids.
 SAMPLE = {"action": "submit", "fmt": "csv", "kind": "points", "section_key": "social_dialogue", "token": "x"}
 
@@ -29,6 +33,10 @@ def test_every_post_route_requires_the_token(app, client, world, csrf_on):
     app.config["WTF_CSRF_ENABLED"] = True
     checked = []
     for route in all_routes(app):
+        if route.rule.endpoint in NOTHING_TO_FORGE:
+            response = client.post(route.url(**{arg: "v1/factories" for arg in route.arguments}))
+            assert response.status_code in (404, 405) and response.mimetype == "application/problem+json"
+            continue
         for method in route.methods & STATE_CHANGING:
             values = {arg: _value(route, arg, world.angkor.id) for arg in route.arguments}
             response = client.open(route.url(**values), method=method, data={"name": "x"})

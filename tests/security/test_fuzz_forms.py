@@ -90,6 +90,11 @@ FORMS: dict[str, list[Use]] = {
     "/password/reset/<token>": [Use(None, {"token": "reset_token"})],
     "/account/password": [Use("factory_user", page="/account")],
     "/account/sign-out-everywhere": [Use("factory_user", page="/account", **BUTTON)],
+    "/account/tokens": [Use("factory_user", page="/account")],
+    "/account/tokens/<int:token_id>/revoke": [Use("factory_user", page="/account", **BUTTON)],
+    # --- the read API: every other path under /api/ answers JSON 404/405 to any method (no form)
+    "/api/": [Use(None, fields={"name": "text"}, **BUTTON)],
+    "/api/<path:rest>": [Use(None, {"rest": "v1/factories"}, fields={"name": "text"}, **BUTTON)],
     # --- administration
     "/admin": [Use("admin")],
     "/admin/buyer-organisations": [Use("admin")],
@@ -200,7 +205,8 @@ DEFAULT_ARGS = {"factory_id": "angkor", "item_id": "item", "cycle_id": "cycle", 
                 "report_id": "pr1", "session_id": "session", "member_id": "member", "proposal_id": "proposal",
                 "meeting_id": "meeting", "finding_id": "finding_id", "file_id": "file",
                 "subscription_id": "subscription", "assignment_id": "assignment", "user_id": "other_user",
-                "invitation_id": "invitation", "listed_id": "mekong", "entry_id": "clusters", "token": "token"}
+                "invitation_id": "invitation", "listed_id": "mekong", "entry_id": "clusters", "token": "token",
+                "token_id": "api_token"}
 
 ROUTE_KEYS = sorted(FORMS)
 COVERAGE = {"routes": set(), "forms": 0, "fields": 0, "examples": 0, "answers": {}}
@@ -249,6 +255,7 @@ def fuzz_objects(app, world):
     invitation, token = people.invite(world.admin, email="someone@example.com", name="Someone", role=Role.EA,
                                       locale="en", programme=kh)
     _reset, reset_token = passwords.request_reset(other.email, hours=1)
+    api_token, _secret = f.make_api_token(world.factory_user)
     db.session.commit()
 
     def entry(model):
@@ -266,7 +273,7 @@ def fuzz_objects(app, world):
         "other_user": other.id, "invitation": invitation.id, "token": token, "reset_token": reset_token,
         "clusters": entry(Cluster), "points": f.catalogue_point("Overtime Wages", kh).id,
         "root-causes": entry(RootCause),
-        "raised-by": entry(RaisedBy), "courses": course.id,
+        "raised-by": entry(RaisedBy), "courses": course.id, "api_token": api_token.id,
     }
 
 

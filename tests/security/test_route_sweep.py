@@ -5,7 +5,8 @@
 - PERSONAL: lists whose content depends on who is signed in (home, inbox, notices...);
 - OBJECTS: routes with an id that is not a factory id (``listed_id``, ``public_id``,
   ``public_file_id``, an invitation's ``token``);
-- PUBLIC: sign-in, sign-out, language, health and the Transparency Portal's search.
+- PUBLIC: sign-in, sign-out, language, health and the Transparency Portal's search;
+- api: every route under ``/api``; test_api_routes sweeps them with every role's token.
 
 A route in no class, or a method of it that its class does not describe, fails
 test_every_route_is_classified: describe it in the tables below. This module calls every
@@ -35,6 +36,7 @@ from tests.conftest import sign_in
 from .routes import all_routes
 from .tenants import FACTORIES, ROLES, secret
 from .test_admin_routes import admin_routes
+from .test_api_routes import api_routes
 from .test_tenancy_routes import factory_routes
 
 ANON = "anonymous"
@@ -80,6 +82,7 @@ PERSONAL = {
     "auth.account": {"GET": _only(SIGNED_IN)},
     "auth.change_password": {"POST": _only(SIGNED_IN, 422)},  # without the current password
     "auth.sign_out_everywhere": {"POST": _only(SIGNED_IN, TO_SIGN_IN)},
+    "auth.create_token": {"POST": _only(SIGNED_IN, 201)},  # a token of one's own, shown once
 }
 PUBLIC = {
     "main.index": {"GET": _same((302, "/home"), TO_SIGN_IN)},
@@ -132,8 +135,15 @@ def _reset_tokens(world, data, who):
             ({"token": data["revoked_reset"]}, 410, "revoked")]
 
 
+def _token_ids(world, data, who):
+    """Another account's API token cannot be revoked by anyone else: 404."""
+    expected = TO_SIGN_IN if who == ANON else 404
+    return [({"token_id": token.id}, expected, owner) for owner, token in data["tokens"].items() if owner != who]
+
+
 OBJECTS = {
     "buyers.request_subscription": {"POST": _listed_ids},
+    "auth.revoke_token": {"POST": _token_ids},
     "transparency.factory": {"GET": _public_ids},
     "transparency.evidence": {"GET": _public_file_ids},
     "auth.invitation": {"GET": _tokens, "POST": _tokens},
@@ -156,11 +166,13 @@ def classify(app) -> dict[str, list]:
     """Every route of the URL map by class; ``unclassified`` and ``twice`` must stay empty."""
     admin = {r.rule.rule for r in admin_routes(app)}
     factory = {r.rule.rule for r in factory_routes(app)} - admin  # admin routes with a factory id: both sweep them
+    api = {r.rule.rule for r in api_routes(app)}
     tables = {"personal": PERSONAL, "objects": OBJECTS, "public": PUBLIC}
-    classes = {name: [] for name in ("factory-scoped", "admin", *tables, "unclassified", "twice", "methods")}
+    classes = {name: [] for name in ("factory-scoped", "admin", "api", *tables, "unclassified", "twice", "methods")}
     for route in all_routes(app):
         found = [name for name, table in tables.items() if route.rule.endpoint in table]
         found += ["admin"] * (route.rule.rule in admin) + ["factory-scoped"] * (route.rule.rule in factory)
+        found += ["api"] * (route.rule.rule in api)
         if not found:
             classes["unclassified"].append(route)
         elif len(found) > 1:
@@ -178,7 +190,8 @@ def test_every_route_is_classified(app):
     unclassified = [f"{r.rule.endpoint} {r.rule.rule} {sorted(r.methods)}" for r in classes["unclassified"]]
     assert not unclassified, (
         "these routes are in no class of the tenancy sweep: give them a factory_id (test_tenancy_routes), "
-        f"put them under /admin, or describe them in PERSONAL, OBJECTS or PUBLIC of {__name__}: {unclassified}")
+        f"put them under /admin or /api, or describe them in PERSONAL, OBJECTS or PUBLIC of {__name__}: "
+        f"{unclassified}")
     twice = [f"{r.rule.endpoint} in {found}" for r, found in classes["twice"]]
     assert not twice, f"these routes are described in more than one class of {__name__}: {twice}"
     methods = [f"{r.rule.endpoint} accepts {got}, described {described}" for r, got, described in classes["methods"]]
@@ -187,7 +200,7 @@ def test_every_route_is_classified(app):
     stale = sorted(e for table in (PERSONAL, OBJECTS, PUBLIC) for e in table if e not in endpoints)
     assert not stale, f"these described endpoints are not in the URL map any more: {stale}"
     total = len(all_routes(app))
-    counts = {name: len(classes[name]) for name in ("factory-scoped", "admin", "personal", "objects", "public")}
+    counts = {name: len(classes[name]) for name in ("factory-scoped", "admin", "api", "personal", "objects", "public")}
     assert sum(counts.values()) == total
     print(f"URL map: {total} routes (static files aside): " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     both = len({r.rule.rule for r in admin_routes(app)} & {r.rule.rule for r in factory_routes(app)})
@@ -231,7 +244,9 @@ def sweep(app, world, objects):
     _write_bytes(upload, private_files.values())  # real bytes: only the rules may refuse them
     private_files.update(_transparency(world, upload))
     db.session.commit()
-    return {"used_token": used_token, "revoked_token": revoked_token, "used_reset": used_reset_token,
+    tokens = {who: f.make_api_token(getattr(world, who))[0] for who in SIGNED_IN}  # revoked by none but their own
+    db.session.commit()
+    return {"tokens": tokens, "used_token": used_token, "revoked_token": revoked_token, "used_reset": used_reset_token,
             "revoked_reset": revoked_reset_token, "private_files": private_files,
             "public_file": private_files.pop("public")}
 

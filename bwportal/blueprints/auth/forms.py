@@ -77,3 +77,11 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     password, confirm = _new_password_fields(_l("New password"))
+
+
+class ApiTokenForm(FlaskForm):
+    """A personal access token for the read API (API-1)."""
+
+    name = StringField(_l("Token name"), validators=[InputRequired(_l("Please give the token a name, such as the "
+                                                                      "system that will use it.")), MaxLength(100)])
+    days = SelectField(_l("Lifetime"), coerce=int, validate_choice=True)

@@ -2,12 +2,25 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ...domain.people import api_tokens, passwords
 from ...domain.people import management as people
-from ...domain.people import passwords
 from ...domain.people.accounts import authenticate, record_sign_out
 from ...infra.mail import MailError, compose, send
 from ...web.i18n import language_choices
@@ -15,6 +28,7 @@ from ...web.throttle import password_reset_limits, sign_in_limits
 from ...web.unit_of_work import unit_of_work
 from .forms import (
     AcceptInvitationForm,
+    ApiTokenForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     LanguageForm,
@@ -222,9 +236,20 @@ def reset_password(token: str):
 
 # --- the user's own account --------------------------------------------------------------
 
-def _account_page(password_form=None, status=200):
-    return render_template("auth/account.html", password_form=password_form or ChangePasswordForm(formdata=None),
-                           password_min=people.PASSWORD_MIN), status
+def _token_form(formdata=None) -> ApiTokenForm:
+    form = ApiTokenForm(formdata=formdata, days=api_tokens.DEFAULT_LIFETIME)
+    form.days.choices = [(days, ngettext("%(num)d day", "%(num)d days", days)) for days in api_tokens.LIFETIMES]
+    return form
+
+
+def _account_page(password_form=None, status=200, token_form=None, new_token=None):
+    response = make_response(render_template(
+        "auth/account.html", password_form=password_form or ChangePasswordForm(formdata=None),
+        password_min=people.PASSWORD_MIN, token_form=token_form or _token_form(), new_token=new_token,
+        tokens=api_tokens.tokens_of(current_user), token_state=api_tokens.state), status)
+    if new_token is not None:
+        response.headers["Cache-Control"] = "no-store"  # the secret is shown once, and kept by no cache
+    return response
 
 
 @bp.get("/account")
@@ -248,6 +273,34 @@ def change_password():
     login_user(current_user._get_current_object())  # this session carries the new version; others end
     flash(_("Your new password is saved. You were signed out on every other device."), "success")
     return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token():
+    """A new API token, shown on the page this once (never stored: only its hash is)."""
+    form = _token_form(request.form)
+    if not form.validate_on_submit():
+        return _account_page(status=422, token_form=form)
+    try:
+        with unit_of_work():
+            _token, secret = api_tokens.create(current_user, form.name.data, form.days.data)
+    except api_tokens.TokenError as error:
+        form.name.errors.append(error.message)
+        return _account_page(status=422, token_form=form)
+    return _account_page(status=201, new_token=secret)  # Created: the page shows it, once
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    token = api_tokens.own_token(current_user, token_id)
+    if token is None:
+        abort(404)  # another account's token: not yours to know of
+    with unit_of_work():
+        api_tokens.revoke(current_user, token)
+    flash(_("The token was revoked: programs that use it can no longer read anything."), "success")
+    return redirect(url_for("auth.account", _anchor="api-tokens"))
 
 
 @bp.post("/account/sign-out-everywhere")

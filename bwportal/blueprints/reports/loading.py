@@ -10,10 +10,10 @@ from ...models import ProgressReport, ReportKind
 from ..scoping import load_factory, load_owned
 
 
-def load_report(factory_id: int, report_id: int, action: str = "report.view"):
-    factory = load_factory(factory_id, action)
-    report = load_owned(factory, ProgressReport, report_id)
-    if not visible_to(current_user, report):
+def load_report(factory_id: int, report_id: int, action: str = "report.view", user=None):
+    factory = load_factory(factory_id, action, user)
+    report = load_owned(factory, ProgressReport, report_id, user)
+    if not visible_to(user or current_user, report):
         abort(404)
     return factory, report
 

@@ -4,7 +4,7 @@ each in a fixed number of queries whatever the number of items."""
 from collections import Counter
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
@@ -25,6 +25,14 @@ class Filters:
 
 
 def ip_items(factory_id: int, filters: Filters, today) -> list[IPItem]:
+    # Publicly reported first (002 §3.2), then by target date, oldest first.
+    stmt = filtered_items(factory_id, filters, today).order_by(
+        IPItem.publicly_reported.desc(), IPItem.target_date.is_(None), IPItem.target_date, IPItem.id)
+    return list(db.session.scalars(stmt).unique())
+
+
+def filtered_items(factory_id: int, filters: Filters, today) -> Select:
+    """A SELECT of the factory's items that pass ``filters`` (the list's and the API's), unordered."""
     stmt = select(IPItem).where(IPItem.factory_id == factory_id)
     if filters.cluster_id:
         stmt = stmt.where(IPItem.cluster_id == filters.cluster_id)
@@ -43,9 +51,7 @@ def ip_items(factory_id: int, filters: Filters, today) -> list[IPItem]:
         if filters.status in (IPStatus.PENDING, IPStatus.IN_PROGRESS):
             # Past its date it counts as Delayed, even before the daily job records it.
             stmt = stmt.where((IPItem.target_date.is_(None)) | (IPItem.target_date >= today))
-    # Publicly reported first (002 §3.2), then by target date, oldest first.
-    stmt = stmt.order_by(IPItem.publicly_reported.desc(), IPItem.target_date.is_(None), IPItem.target_date, IPItem.id)
-    return list(db.session.scalars(stmt).unique())
+    return stmt
 
 
 def status_counts(factory_id: int, today) -> Counter:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ...extensions import db
 from ...models import User
 from .. import audit
+from . import api_tokens
 
 _hasher = PasswordHasher()
 
@@ -37,8 +38,10 @@ def verify_password(user: User, password: str) -> bool:
 
 def end_sessions(user: User) -> None:
     """Every session of the user ends at its next request (the user loader compares the
-    version kept in the session with this one). Raised in SQL, so two at once both count."""
+    version kept in the session with this one). Raised in SQL, so two at once both count.
+    The account's API tokens are revoked with its sessions."""
     user.session_version = User.session_version + 1
+    api_tokens.revoke_all(user)
     db.session.flush()  # so get_id() reads the new version from here on
 
 

@@ -78,16 +78,31 @@ class PublicIssue:
         return self.finding.ip_item
 
 
+def _with_responses(*conditions):
+    """Publicly reported findings with their responses (None: not answered yet)."""
+    return (select(Finding, PublicResponse)
+            .join(Cluster, Cluster.id == Finding.cluster_id)
+            .join(CompliancePoint, CompliancePoint.id == Finding.compliance_point_id)
+            .outerjoin(PublicResponse, PublicResponse.finding_id == Finding.id)
+            .where(Finding.publicly_reported, *conditions))
+
+
 def public_findings(cycle_id: int) -> list[PublicIssue]:
     """The cycle's publicly reported findings in catalogue order, each with its response."""
     rows = db.session.execute(
-        select(Finding, PublicResponse)
-        .join(Cluster, Cluster.id == Finding.cluster_id)
-        .join(CompliancePoint, CompliancePoint.id == Finding.compliance_point_id)
-        .outerjoin(PublicResponse, PublicResponse.finding_id == Finding.id)
-        .where(Finding.cycle_id == cycle_id, Finding.publicly_reported)
+        _with_responses(Finding.cycle_id == cycle_id)
         .options(selectinload(Finding.ip_item))
         .order_by(Cluster.position, CompliancePoint.position, Finding.id)
+    ).all()
+    return [PublicIssue(finding, response) for finding, response in rows]
+
+
+def public_findings_after(factory_id: int, after_id: int, limit: int, *conditions) -> list[PublicIssue]:
+    """Up to ``limit`` of the factory's publicly reported findings (of every cycle, each
+    with its response), by id after ``after_id``: the API's pages."""
+    rows = db.session.execute(
+        _with_responses(Finding.factory_id == factory_id, Finding.id > after_id, *conditions)
+        .order_by(Finding.id).limit(limit)
     ).all()
     return [PublicIssue(finding, response) for finding, response in rows]
 

@@ -1,6 +1,6 @@
 """Who reads which reports, and the lists of reports the pages show."""
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import defer
 
 from ...extensions import db
@@ -25,13 +25,20 @@ def visible_to(user, report: ProgressReport) -> bool:
 LIST_OF_REPORTS = defer(ProgressReport.snapshot)
 
 
-def reports_of(factory_id: int, user) -> list[ProgressReport]:
-    stmt = select(ProgressReport).where(ProgressReport.factory_id == factory_id)
+def visible_condition(user, factory_ids):
+    """SQL condition on ProgressReport: the reports of these factories that ``user`` reads
+    (the rule of ``visible_to``, for lists: the pages, the API and its change feed)."""
     if user.role is Role.BUYER:
-        covered = subscriptions.buyer_covered_cycle_ids(user, [factory_id])
-        stmt = stmt.where(ProgressReport.status == A, ProgressReport.cycle_id.in_(covered))
-    elif user.role is Role.FACTORY:
-        stmt = stmt.where((ProgressReport.kind == ReportKind.PR1) | (ProgressReport.status == A))
+        covered = subscriptions.buyer_covered_cycle_ids(user, factory_ids)
+        return (ProgressReport.status == A) & ProgressReport.cycle_id.in_(covered)
+    if user.role is Role.FACTORY:
+        return (ProgressReport.kind == ReportKind.PR1) | (ProgressReport.status == A)
+    return true()
+
+
+def reports_of(factory_id: int, user) -> list[ProgressReport]:
+    stmt = select(ProgressReport).where(ProgressReport.factory_id == factory_id,
+                                        visible_condition(user, [factory_id]))
     return list(db.session.scalars(stmt.order_by(ProgressReport.created_at.desc(), ProgressReport.id.desc())
                                    .options(LIST_OF_REPORTS)))
 
