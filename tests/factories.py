@@ -259,15 +259,15 @@ def finalise_report(report, ea, *, author=None) -> ProgressReport:
     return report
 
 
-def make_document(report, locale="en", *, status=DocumentStatus.READY, final=None, requested_by=None,
-                  stored_name=None) -> Document:
+def make_document(report, locale="en", *, status=DocumentStatus.READY, final=None,
+                  requested_by=None) -> Document:
     """A PDF of ``report`` in ``locale``: a ready row by default (its file need not exist);
-    ``status=DocumentStatus.QUEUED`` for one a worker is still to render."""
+    ``status=DocumentStatus.QUEUED`` for one a worker is still to render. Final (kept and
+    shared) when the report is, unless told."""
+    stored_name = f"{secrets.token_urlsafe(24)}.pdf" if status is DocumentStatus.READY else ""
     document = Document(factory_id=report.factory_id, kind="report", report_id=report.id, locale=locale,
                         status=status, final=report.status is ReportStatus.APPROVED if final is None else final,
-                        requested_by_id=requested_by.id if requested_by else None,
-                        stored_name=stored_name or (f"{secrets.token_urlsafe(24)}.pdf"
-                                                    if status is DocumentStatus.READY else ""))
+                        requested_by_id=requested_by.id if requested_by else None, stored_name=stored_name)
     db.session.add(document)
     db.session.flush()
     return document
