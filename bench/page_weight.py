@@ -55,9 +55,10 @@ def build_instance() -> dict:
 
     from bwportal.domain.people.accounts import hash_password
     from bwportal.extensions import db
-    from bwportal.models import Factory, ProgressReport, Role, User
+    from bwportal.models import Factory, ProgressReport, Role
     from bwportal.models.report import ReportKind
     from devdata.demo import DEMO_PASSWORD
+    from tests import factories as f
 
     app = seeded_app()
     with app.app_context():
@@ -68,9 +69,8 @@ def build_instance() -> dict:
         if report is None:
             sys.exit("The demo data has no PR1 for Angkor Garments.")
         for locale in EDITOR_LOCALES:  # Angkor's users who read the portal in Khmer and in Arabic
-            db.session.add(User(email=f"factory-{locale}@demo.test", name=f"Factory user ({locale})",
-                                role=Role.FACTORY, factory_id=angkor.id, locale=locale,
-                                password_hash=hash_password(DEMO_PASSWORD)))
+            f.make_user(Role.FACTORY, factory=angkor, email=f"factory-{locale}@demo.test",
+                        name=f"Factory user ({locale})", locale=locale, password_hash=hash_password(DEMO_PASSWORD))
         db.session.commit()
         editor = f"/factories/{angkor.id}/reports/{report.id}/overview"
         return {  # name: (who signs in, path)

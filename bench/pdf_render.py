@@ -46,12 +46,12 @@ def seed(args) -> None:
     from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from bwportal.domain.ip import operations as ops
     from bwportal.domain.programmes.catalogues import points_of
     from bwportal.domain.reports import editing
     from bwportal.extensions import db
-    from bwportal.models import Document, Factory, Finding, IPStatus, ProgressReport, ReportKind, User
+    from bwportal.models import DocumentStatus, Factory, IPStatus, ProgressReport, ReportKind, User
     from devdata.demo import seed_demo
+    from tests import factories as f
 
     upgrade()
     seed_demo()
@@ -65,18 +65,11 @@ def seed(args) -> None:
     points = points_of(factory.programme_id)
     cycle = report.cycle
     for n in range(args.items):
-        point = points[n % len(points)]
-        finding = Finding(factory_id=factory.id, cycle_id=cycle.id, cluster_id=point.cluster_id,
-                          compliance_point_id=point.id, text=f"{n}: {TEXTS[n % 4]}")
-        db.session.add(finding)
-        db.session.flush()
-        item = ops.item_from_finding(finding, None)
-        item.lead_person, item.progress = "Sokha Chan", TEXTS[(n + 1) % 4]
-        item.status = (IPStatus.PENDING, IPStatus.IN_PROGRESS)[n % 2]
-        item.target_date = date.today() + timedelta(days=n - 50)
-    document = Document(factory_id=factory.id, kind="report", report_id=report.id, locale=args.locale,
-                        requested_by_id=author.id)
-    db.session.add(document)
+        f.make_ip_item(cycle, text=f"{n}: {TEXTS[n % 4]}", point=points[n % len(points)], publicly_reported=False,
+                       lead_person="Sokha Chan", progress=TEXTS[(n + 1) % 4],
+                       status=(IPStatus.PENDING, IPStatus.IN_PROGRESS)[n % 2],
+                       target_date=date.today() + timedelta(days=n - 50))
+    f.make_document(report, args.locale, status=DocumentStatus.QUEUED, final=False, requested_by=author)
     db.session.commit()
 
 

@@ -24,7 +24,7 @@ import argparse
 import os
 import sys
 import tempfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -50,7 +50,6 @@ def main() -> None:
         CompliancePoint,
         Cycle,
         EventKind,
-        EvidenceFile,
         Factory,
         Finding,
         IPEvent,
@@ -64,6 +63,7 @@ def main() -> None:
         User,
     )
     from devdata.demo import DEMO_PASSWORD, seed_demo
+    from tests import factories as f
 
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     with app.app_context():
@@ -105,12 +105,9 @@ def main() -> None:
     def grow_plan(n: int) -> None:
         ea, factory_user = db.session.get(User, users[EA]), db.session.get(User, users[FACTORY])
         today = date.today()
+        cycle = db.session.get(Cycle, cycle_id)
         for i in range(plan_size(), n):
-            finding = Finding(factory_id=ids["angkor"], cycle_id=cycle_id, cluster_id=point.cluster_id,
-                              compliance_point_id=point.id, text=f"Bench finding {i}", publicly_reported=i % 2 == 0)
-            db.session.add(finding)
-            db.session.flush()
-            item = ops.item_from_finding(finding, ea)
+            item = f.make_ip_item(cycle, text=f"Bench finding {i}", point=point, publicly_reported=i % 2 == 0, by=ea)
             kind = i % 5
             if kind in (0, 1, 3):  # the factory's plan
                 item.root_cause_id, item.actions_needed, item.lead_person = cause_id, "Bench actions", f"Lead {i % 7}"
@@ -141,18 +138,14 @@ def main() -> None:
     def grow_public(n: int) -> None:
         have = db.session.scalar(select(func.count(Finding.id)).where(
             Finding.cycle_id == bandung_cycle_id, Finding.publicly_reported))
+        cycle, ea = db.session.get(Cycle, bandung_cycle_id), db.session.get(User, users[EA])
         for i in range(have, n):
-            finding = Finding(factory_id=ids["bandung"], cycle_id=bandung_cycle_id,
-                              cluster_id=bandung_point.cluster_id, compliance_point_id=bandung_point.id,
-                              text=f"Bench public finding {i}", publicly_reported=True)
-            response = PublicResponse(factory_id=ids["bandung"], finding=finding, text=f"Bench response {i}")
-            if i % 2:
-                response.verified_by_id, response.verified_at = users[EA], datetime.now(UTC)
-            db.session.add(response)
-            if i % 3 == 0:
-                db.session.add(EvidenceFile(factory_id=ids["bandung"], response=response,
-                                            stored_name=f"bench-{i}-{os.urandom(8).hex()}", original_name=f"e{i}.pdf",
-                                            content_type="application/pdf", size=1000))
+            finding = f.make_finding(cycle, text=f"Bench public finding {i}", point=bandung_point,
+                                     publicly_reported=True)
+            response = f.make_public_response(finding, f"Bench response {i}", verified_by=ea if i % 2 else None)
+            if i % 3 == 0:  # the row only: the pages list files, they do not read them
+                f.make_evidence_file(response, None, content=b"%PDF-" * 200, original_name=f"e{i}.pdf",
+                                     content_type="application/pdf")
 
     def grow_notices(n: int) -> None:
         have = db.session.scalar(select(func.count(outbox.OutboxMessage.id)).where(

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from bwportal import create_app
 from bwportal.extensions import db
-from bwportal.models import Role
+from bwportal.models import ReportKind, Role
 
 from . import factories as f
 
@@ -168,6 +168,29 @@ def world(app_ctx):
     )
     db.session.commit()
     return World(ns)
+
+
+@pytest.fixture
+def cycle(world):
+    """Angkor's first cycle, its assessment report released 39 days ago: its PR1 is 9 days late."""
+    released = f.make_released_cycle(world.angkor)
+    db.session.commit()
+    return released
+
+
+@pytest.fixture
+def pr1_sections():
+    """What the ``pr1`` fixture's draft holds, by section; a module overrides this fixture to
+    have its PR1 say what its tests look for."""
+    return f.SUBMITTABLE[ReportKind.PR1]
+
+
+@pytest.fixture
+def pr1(world, cycle, pr1_sections):
+    """A draft PR1 of Angkor on ``cycle``, written by its factory user."""
+    report = f.make_report(cycle, author=world.factory_user, sections=pr1_sections)
+    db.session.commit()
+    return report
 
 
 def sign_in(client, user, password=f.PASSWORD):

@@ -87,8 +87,8 @@ def seeded(app, world):
     item.target_date = date.today() - timedelta(days=2)
     response = f.make_public_response(finding, verified_by=world.ea)
     f.make_evidence_file(response, app.config["UPLOAD_DIR"])
-    final = f.make_report(world.angkor, cycle, status=ReportStatus.APPROVED)
-    f.make_report(world.angkor, cycle)
+    final = f.make_report(cycle, status=ReportStatus.APPROVED, frozen=True)
+    f.make_report(cycle)
     with app.test_request_context():
         folder = documents.folder()
     folder.mkdir(parents=True, exist_ok=True)

@@ -78,8 +78,8 @@ def test_ip_items_show_the_pages_status_and_the_fields_the_policy_lets_the_reade
 def test_a_buyer_reads_only_final_reports_of_the_cycles_it_follows(world, read):
     """PR-9: buyers read final reports; drafts are 404 to them, as on the pages."""
     cycle = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=90))
-    final = f.make_report(world.angkor, cycle, status=ReportStatus.APPROVED)
-    draft = f.make_report(world.angkor, cycle)
+    final = f.make_report(cycle, status=ReportStatus.APPROVED, frozen=True)
+    draft = f.make_report(cycle)
     db.session.commit()
     base = f"{API}/factories/{world.angkor.id}/reports"
     listed = read(world.buyer, base).get_json()["data"]
@@ -97,7 +97,7 @@ def test_a_final_reports_pdf_is_made_once_then_sent(app, world, read, jobs):
     """JOB-1 through the API: 202 while the worker makes it, then the file; the download is
     in the audit trail as on the pages."""
     cycle = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=90))
-    final = f.make_report(world.angkor, cycle, status=ReportStatus.APPROVED)
+    final = f.make_report(cycle, status=ReportStatus.APPROVED, frozen=True)
     db.session.commit()
     url = f"{API}/factories/{world.angkor.id}/reports/{final.id}/pdf?lang=en"
     first = read(world.buyer, url)

@@ -14,17 +14,13 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from bwportal.domain.reports import editing
 from bwportal.extensions import db
-from bwportal.models import ReportKind
-from tests import factories as f
 from tests import summary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,22 +121,10 @@ def pg_cluster(app):
 # --- data ------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def cycle(world):
-    c = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=60), date.today() - timedelta(days=39))
-    db.session.commit()
-    return c
-
-
-@pytest.fixture
-def pr1(world, cycle):
-    """A draft PR1 of Angkor with its feedback section saved once."""
-    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
-    db.session.flush()
-    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
-    editing.save_section(report, "feedback", {"feedback": {"value": "Committed before the fault"}},
-                    world.factory_user, None)
-    db.session.commit()
-    return report
+def pr1_sections():
+    """What ``pr1`` (tests/conftest.py) holds here: its feedback section saved once, before the fault."""
+    return {"social_dialogue": {"q1": {"value": "yes"}},
+            "feedback": {"feedback": {"value": "Committed before the fault"}}}
 
 
 def section_url(world, report, slug="feedback") -> str:

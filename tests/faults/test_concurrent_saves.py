@@ -14,7 +14,6 @@ from html import unescape
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from bwportal.domain.ip import operations as ops
 from bwportal.extensions import db
 from bwportal.models import IPEvent, IPItem, ReportSection, Role
 from tests import factories as f
@@ -126,7 +125,7 @@ def test_two_users_save_a_section_for_the_first_time_at_once(app, world, pr1):
 def test_two_users_save_the_same_ip_item_at_once(app, world, cycle):
     from tests.web.test_ip import factory_form
 
-    item = ops.item_from_finding(f.make_finding(cycle), world.ea)
+    item = f.make_ip_item(cycle, by=world.ea)
     db.session.commit()
     first, second = two_factory_users(app, world)
     url = f"/factories/{world.angkor.id}/ip/{item.id}/edit"

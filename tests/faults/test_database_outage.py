@@ -97,11 +97,10 @@ def test_connection_killed_between_flush_and_commit_of_a_section_save(app, login
 
 @needs_postgres("a server connection to terminate")
 def test_connection_killed_during_an_htmx_ip_item_save_keeps_the_form(app, login, world, cycle):
-    from bwportal.domain.ip import operations as ops
     from tests import factories as f
     from tests.web.test_ip import factory_form
 
-    item = ops.item_from_finding(f.make_finding(cycle), world.ea)
+    item = f.make_ip_item(cycle, by=world.ea)
     db.session.commit()
     client = login(world.factory_user)
     url = f"/factories/{world.angkor.id}/ip/{item.id}/edit"

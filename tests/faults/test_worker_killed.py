@@ -26,12 +26,11 @@ from bwportal.models import (
     CompliancePoint,
     Document,
     DocumentStatus,
-    IPItem,
     IPStatus,
-    Origin,
     OutboxMessage,
     OutboxStatus,
 )
+from tests import factories as f
 from tests.conftest import sign_in
 
 from .conftest import ROOT, needs_services, procfile, say, worker_env
@@ -43,13 +42,10 @@ LEASE = 5  # seconds the killed worker holds its row
 def many_items(world, cycle, count=ITEMS):
     points = list(db.session.scalars(select(CompliancePoint).join(Cluster).where(Cluster.programme_id == world.kh.id)))
     for n in range(count):
-        point = points[n % len(points)]
-        db.session.add(IPItem(
-            factory_id=world.angkor.id, cycle_id=cycle.id, origin=Origin.ADVISORY, status=IPStatus.IN_PROGRESS,
-            cluster_id=point.cluster_id, compliance_point_id=point.id, lead_person=f"Lead person {n}",
-            area_of_improvement=f"Item {n}: overtime records and payslips do not agree",
-            actions_needed="Reconcile the records every week and train the payroll team",
-            progress="Half of the departments are done; the rest follow next month"))
+        f.make_advisory_item(cycle, area=f"Item {n}: overtime records and payslips do not agree",
+                             point=points[n % len(points)], status=IPStatus.IN_PROGRESS, lead_person=f"Lead person {n}",
+                             actions_needed="Reconcile the records every week and train the payroll team",
+                             progress="Half of the departments are done; the rest follow next month")
     db.session.commit()
 
 

@@ -3,12 +3,9 @@ objects in every factory, each carrying a distinctive private string ("Secret fi
 <factory>") that no other tenant's page may ever show."""
 
 from datetime import date, timedelta
-from types import SimpleNamespace
 
-from bwportal.domain.ip import operations as ops
-from bwportal.domain.reports import editing
 from bwportal.extensions import db
-from bwportal.models import ReportKind, Role
+from bwportal.models import EnrolmentStatus, MemberRole, Role
 from tests import factories as f
 
 FACTORIES = ("angkor", "mekong", "bandung")
@@ -39,14 +36,11 @@ def make_objects(world) -> dict[str, dict]:
         factory = getattr(world, name)
         cycle = f.make_cycle(factory, 1, date.today() - timedelta(days=100))
         visit = f.make_visit(cycle, date.today() - timedelta(days=10))
-        item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", secret(factory)), None)
-        report = editing.create_report(factory, cycle, ReportKind.PR1, date.today(), None)
-        db.session.flush()
-        editing.save_section(report, "feedback", {"feedback": {"value": secret(factory)}},
-                        SimpleNamespace(id=None, role=Role.FACTORY, is_authenticated=True, active=True), None)
+        item = f.make_ip_item(cycle, "Overtime Wages", secret(factory))
+        report = f.make_report(cycle, sections={"feedback": {"feedback": {"value": secret(factory)}}})
         made[name] = {"cycle": cycle, "visit": visit, "item": item, "report": report,
                       "subscription": _subscription(world, factory), **_people_objects(world, factory),
-                      **_annex_objects(factory, cycle, item), "document": _document(factory, report)}
+                      **_annex_objects(factory, item), "document": f.make_document(report, final=True)}
     db.session.commit()
     return made
 
@@ -69,51 +63,19 @@ def _people_objects(world, factory):
     return {"assignment": assignment, "user": f.make_user(Role.FACTORY, factory=factory, name="Secret finding user")}
 
 
-def _annex_objects(factory, cycle, item):
+def _annex_objects(factory, item):
     """Training, committee and public-response rows of one factory."""
-    from bwportal.models import (
-        CommitteeMeeting,
-        CommitteeMember,
-        Enrolment,
-        EnrolmentStatus,
-        EvidenceFile,
-        Gender,
-        HowChosen,
-        MemberProposal,
-        MemberRole,
-        PublicResponse,
-        TrainingCourse,
-        TrainingSession,
-    )
-
-    course = TrainingCourse(programme_id=factory.programme_id, name=f"Course for {factory.name}",
-                            name_translations={}, days=1)
-    session = TrainingSession(programme_id=factory.programme_id, course=course, starts_on=date.today())
-    enrolment = Enrolment(factory_id=factory.id, session=session, status=EnrolmentStatus.REQUESTED)
-    member = CommitteeMember(factory_id=factory.id, name=f"Member of {factory.name}", role=MemberRole.CHAIR,
-                             gender=Gender.FEMALE, how_chosen=HowChosen.ELECTED)
-    proposal = MemberProposal(factory_id=factory.id, member=member, action="remove", data={})
-    meeting = CommitteeMeeting(factory_id=factory.id, meeting_date=date.today(), key_issues=secret(factory),
-                               chair=member)
+    session = f.make_training_session(f.make_training_course(factory.programme, f"Course for {factory.name}"),
+                                      date.today())
+    enrolment = f.make_enrolment(factory, session, EnrolmentStatus.REQUESTED)
+    member = f.make_committee_member(factory, f"Member of {factory.name}", MemberRole.CHAIR)
+    proposal = f.make_member_proposal(factory, "remove", member)
+    meeting = f.make_committee_meeting(factory, date.today(), chair=member, key_issues=secret(factory))
     finding = item.findings[0] if item.findings else None
-    response = PublicResponse(factory_id=factory.id, finding=finding, text=secret(factory))
-    evidence = EvidenceFile(factory_id=factory.id, response=response, stored_name=f"sweep-{factory.id}.png",
-                            original_name="photo.png", content_type="image/png", size=1)
-    db.session.add_all([course, session, enrolment, member, proposal, meeting, response, evidence])
-    db.session.flush()
+    # The row only: the route sweep writes the bytes of the files it downloads.
+    evidence = f.make_evidence_file(f.make_public_response(finding, secret(factory)), None)
     return {"session": session, "enrolment": enrolment, "member": member, "proposal": proposal,
             "meeting": meeting, "finding": finding, "file": evidence}
-
-
-def _document(factory, report):
-    """A rendered PDF of the factory's report (a ready row; its file need not exist)."""
-    from bwportal.models import Document, DocumentStatus
-
-    document = Document(factory_id=factory.id, kind="report", report_id=report.id, locale="en", final=True,
-                        status=DocumentStatus.READY, stored_name=f"sweep-{factory.id}.pdf")
-    db.session.add(document)
-    db.session.flush()
-    return document
 
 
 class Coverage:

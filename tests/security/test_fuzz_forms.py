@@ -29,8 +29,6 @@ from werkzeug.routing import IntegerConverter
 from bwportal.domain.ip import operations as ops
 from bwportal.domain.people import management as people
 from bwportal.domain.people import passwords
-from bwportal.domain.reports import editing
-from bwportal.domain.reports import workflow as wf
 from bwportal.extensions import db
 from bwportal.models import (
     Cluster,
@@ -222,22 +220,18 @@ def fuzz_objects(app, world):
     angkor, kh = world.angkor, world.kh
     world.factory_user.is_account_manager = True
     old = f.make_cycle(angkor, 1, today - timedelta(days=420), today - timedelta(days=400))
-    cycle = f.make_cycle(angkor, 2, today - timedelta(days=60), today - timedelta(days=39))
-    item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime not paid at 150%"), None)
-    reported = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Second finding"), None)
-    db.session.flush()
+    cycle = f.make_released_cycle(angkor, 2)
+    item = f.make_ip_item(cycle, "Overtime Wages", "Overtime not paid at 150%")
+    reported = f.make_ip_item(cycle, "Overtime Wages", "Second finding")
     ops.report_remediated(reported, world.factory_user, "Paid what was owed")
     public = f.make_finding(cycle, "Overtime Wages", "A publicly reported finding", publicly_reported=True)
     response = f.make_public_response(public)
     evidence = f.make_evidence_file(response, app.config["UPLOAD_DIR"])
     visit = f.make_visit(cycle, today - timedelta(days=5), ea=world.ea)
-    pr1 = editing.create_report(angkor, cycle, ReportKind.PR1, today, world.factory_user)
-    submitted = editing.create_report(angkor, old, ReportKind.PR1, today - timedelta(days=300), world.factory_user)
-    pr2 = editing.create_report(angkor, cycle, ReportKind.PR2, today, world.ea)
-    db.session.flush()
-    for report in (pr1, submitted):
-        editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
-    wf.fire(submitted, "submit", world.factory_user)
+    pr1 = f.make_report(cycle, author=world.factory_user)
+    submitted = f.submit_report(f.make_report(old, author=world.factory_user, report_date=today - timedelta(days=300)),
+                                world.factory_user)
+    pr2 = f.make_report(cycle, ReportKind.PR2, author=world.ea, sections={})
     course = f.make_training_course(kh)
     session = f.make_training_session(course)
     later = f.make_training_session(course, starts_on=today + timedelta(days=60))
@@ -547,8 +541,8 @@ def test_stored_markup_is_escaped_in_mails_and_literal_in_pdfs(app, world, mailb
 
     world.angkor.name = HOSTILE_NAME
     world.ea.name = HOSTILE_NAME
-    cycle = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=60), date.today() - timedelta(days=39))
-    item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime unpaid"), None)
+    cycle = f.make_released_cycle(world.angkor)
+    item = f.make_ip_item(cycle, "Overtime Wages", "Overtime unpaid")
     db.session.commit()
     base = f"/factories/{world.angkor.id}"
     factory, ea = app.test_client(), app.test_client()

@@ -10,7 +10,7 @@ many combinations it checked; the module prints the totals at the end."""
 
 import re
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,6 @@ from bwportal.models import (
     IPStatus,
     Origin,
     ProgressReport,
-    RaisedBy,
     ReportKind,
     ReportSection,
     ReportStatus,
@@ -268,19 +267,16 @@ def ip_items(world):
     today = date.today()
     cycle = f.make_cycle(world.angkor, 1, today - timedelta(days=120), today - timedelta(days=99))
     visit = f.make_visit(cycle, today - timedelta(days=30), ea=world.ea)
-    raised = f.catalogue_row(RaisedBy, "Self-diagnosis", world.kh)
     cause = f.catalogue_row(RootCause, "Policy exists but is not implemented", world.kh)
     water = f.catalogue_point("Welfare Facilities", world.kh)
     items = {}
     for origin in Origin:
         for status in IPStatus:
             if origin is Origin.ASSESSMENT:
-                finding = f.make_finding(cycle, "Overtime Wages", f"Overtime unpaid ({status.value})")
-                item = ops.item_from_finding(finding, world.ea)
+                item = f.make_ip_item(cycle, "Overtime Wages", f"Overtime unpaid ({status.value})", by=world.ea)
             else:
-                item = ops.create_item(world.angkor, world.factory_user, cycle, Origin.ADVISORY, {
-                    "area_of_improvement": f"Too few water points ({status.value})", "cluster_id": water.cluster_id,
-                    "compliance_point_id": water.id}, visit=visit, raised_by_id=raised.id)
+                item = f.make_advisory_item(cycle, area=f"Too few water points ({status.value})", point=water,
+                                            by=world.factory_user, visit=visit, raised_by="Self-diagnosis")
             item.root_cause_id, item.root_cause_description = cause.id, "Supervisors unaware"
             item.actions_needed, item.lead_person, item.additional_persons = "Train staff", "Chea Mony", "HR"
             item.progress, item.key_work_ahead, item.no_progress = "Training planned", "Check payroll", False
@@ -541,18 +537,8 @@ def reports(world):
     for state, cycle in cycles.items():
         for kind in (PR1, PR2):
             author = world.factory_user if kind is PR1 else world.ea
-            report = editing.create_report(world.angkor, cycle, kind, today, author)
-            db.session.flush()
-            if kind is PR1:
-                editing.save_section(report, "social_dialogue", {"q1": {"value": "yes", "comment": ""}}, author, None)
-            else:
-                editing.save_section(report, "summary", {"improvements": {"value": "Good progress"}}, author, None)
-            db.session.commit()
-            if state is not D:
-                report.status = state
-                report.submitted_at = datetime.now(UTC)
-                db.session.commit()
-            made[(kind, state)] = report.id
+            made[(kind, state)] = f.make_report(cycle, kind, author=author, status=state).id
+    db.session.commit()
     return made
 
 

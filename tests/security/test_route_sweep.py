@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from bwportal.domain.ip import operations as ops
-from bwportal.domain.notices import outbox
 from bwportal.domain.people import management as people
 from bwportal.domain.people import passwords
 from bwportal.extensions import db
@@ -216,9 +215,8 @@ def sweep(app, world, objects):
     now = datetime.now(UTC)
     users = [getattr(world, who) for who in SIGNED_IN] + [world.factory_id_user]
     for user in users:
-        outbox.write("mail.item_completed", f"sweep:{user.id}", recipient_id=user.id,
-                     payload={"params": {"factory": "Sweep", "actor": "Sweep", "item": notice_marker(user)},
-                              "link": {"endpoint": "main.home"}})
+        f.make_notice(user, None, f"sweep:{user.id}", kind="mail.item_completed",
+                      params={"factory": "Sweep", "actor": "Sweep", "item": notice_marker(user)})
     for name in FACTORIES:  # every advisor's inbox: a submitted PR1 and an item to verify
         factory, made = getattr(world, name), objects[name]
         made["report"].status, made["report"].submitted_at = ReportStatus.SUBMITTED, now

@@ -10,21 +10,19 @@ import subprocess
 import sys
 import textwrap
 import unicodedata
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 import pytest
 from pypdf import PdfReader
 
 from bwportal.domain import documents
-from bwportal.domain.ip import operations as ops
 from bwportal.domain.notices.outbox import BACKOFF, take_committed
 from bwportal.domain.reports import editing
-from bwportal.domain.reports import workflow as wf
 from bwportal.extensions import db
 from bwportal.jobs import documents as job
 from bwportal.jobs.outbox import deliver, relay
-from bwportal.models import Document, DocumentStatus, OutboxMessage, OutboxStatus, ReportKind
+from bwportal.models import Document, DocumentStatus, OutboxMessage, OutboxStatus
 from tests import factories as f
 
 KHMER = "របាយការណ៍វឌ្ឍនភាព"
@@ -74,29 +72,15 @@ def file_of(document: Document) -> bytes:
 
 
 @pytest.fixture
-def cycle(world):
-    c = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=60), date.today() - timedelta(days=39))
-    db.session.commit()
-    return c
-
-
-@pytest.fixture
-def pr1(world, cycle):
-    """A PR1 with answers in Khmer (overview), Bengali (social dialogue) and Arabic (feedback)."""
-    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
-    db.session.flush()
-    author = world.factory_user
-    editing.save_section(report, "overview", {"process": {"comment": KHMER}}, author, None)
-    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}, "q5": {"comment": BENGALI}}, author, None)
-    editing.save_section(report, "feedback", {"feedback": {"value": ARABIC}}, author, None)
-    db.session.commit()
-    return report
+def pr1_sections():
+    """``pr1`` (tests/conftest.py) with answers in Khmer (overview), Bengali (social dialogue) and Arabic (feedback)."""
+    return {"overview": {"process": {"comment": KHMER}},
+            "social_dialogue": {"q1": {"value": "yes"}, "q5": {"comment": BENGALI}},
+            "feedback": {"feedback": {"value": ARABIC}}}
 
 
 def approve(world, report) -> None:
-    wf.fire(report, "submit", world.factory_user)
-    db.session.commit()
-    wf.fire(report, "approve", world.ea)
+    f.finalise_report(report, world.ea, author=world.factory_user)
     db.session.commit()
 
 
@@ -215,9 +199,8 @@ def test_a_failed_render_is_retried_then_shown_as_failed(world, pr1, monkeypatch
 
 
 def test_the_ip_pdf_holds_every_item_with_its_text(world, cycle, run_jobs):
-    item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime not paid"), None)
-    item.area_of_improvement = f"Pay overtime at 150% — {BENGALI}"
-    item.lead_person = "Sokha Chan"
+    item = f.make_ip_item(cycle, "Overtime Wages", "Overtime not paid",
+                          area_of_improvement=f"Pay overtime at 150% — {BENGALI}", lead_person="Sokha Chan")
     db.session.commit()
     document = documents.request_ip(world.angkor, world.factory_user, "en")
     db.session.commit()

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from bwportal.domain.ip import operations as ops
 from bwportal.domain.reports import counts, deadlines, editing
 from bwportal.domain.reports import workflow as wf
 from bwportal.extensions import db
@@ -15,25 +14,12 @@ from tests import factories as f
 ANSWERED = {"q1": {"value": "yes", "comment": ""}}
 
 
-@pytest.fixture
-def cycle(world):
-    c = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=60), date.today() - timedelta(days=39))
-    db.session.commit()
-    return c
-
-
 def make_report(world, cycle, kind=ReportKind.PR1, status=ReportStatus.DRAFT):
+    """A report answered enough to be submitted, put in ``status`` without the workflow."""
     author = world.factory_user if kind is ReportKind.PR1 else world.ea
-    report = editing.create_report(world.angkor, cycle, kind, date.today(), author)
-    db.session.flush()
-    if kind is ReportKind.PR1:
-        editing.save_section(report, "social_dialogue", ANSWERED, author, None)
-    else:
-        editing.save_section(report, "summary", {"improvements": {"value": "Good progress"}}, author, None)
+    sections = {"social_dialogue": ANSWERED} if kind is ReportKind.PR1 else None
+    report = f.make_report(cycle, kind, author=author, sections=sections, status=status)
     db.session.commit()
-    if status is not ReportStatus.DRAFT:
-        report.status = status
-        db.session.commit()
     return report
 
 
@@ -76,7 +62,7 @@ def test_send_back_needs_a_comment(world, cycle):
 
 
 def test_submit_needs_the_required_answers(world, cycle):
-    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
+    report = f.make_report(cycle, author=world.factory_user, sections={})
     db.session.commit()
     with pytest.raises(wf.WorkflowError):
         wf.fire(report, "submit", world.factory_user)
@@ -125,7 +111,7 @@ def test_one_open_report_per_cycle_and_a_new_one_after_final(world, cycle):
 
 
 def test_snapshot_keeps_the_ip_and_enterprise_data_as_submitted(world, cycle):
-    item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime unpaid"), world.ea)
+    item = f.make_ip_item(cycle, "Overtime Wages", "Overtime unpaid", by=world.ea)
     db.session.commit()
     report = make_report(world, cycle)
     wf.fire(report, "submit", world.factory_user)
@@ -143,15 +129,13 @@ def test_snapshot_keeps_the_ip_and_enterprise_data_as_submitted(world, cycle):
 
 
 def test_overview_counts(world, cycle):
-    from bwportal.models import IPStatus, Origin
+    from bwportal.models import IPStatus
 
     for text in ("a", "b", "c"):
-        ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", text), world.ea)
-    advisory = ops.create_item(world.angkor, world.factory_user, cycle, Origin.ADVISORY, {"lead_person": "x"})
-    db.session.flush()
-    advisory.status, advisory.completion_date, advisory.completed_by_id = IPStatus.COMPLETED, date.today(), world.ea.id
-    other = f.make_cycle(world.mekong, 1)
-    ops.item_from_finding(f.make_finding(other, "Overtime Wages", "elsewhere"), world.ea)
+        f.make_ip_item(cycle, "Overtime Wages", text, by=world.ea)
+    f.make_advisory_item(cycle, by=world.factory_user, lead_person="x", status=IPStatus.COMPLETED,
+                         completion_date=date.today(), completed_by_id=world.ea.id)
+    f.make_ip_item(f.make_cycle(world.mekong, 1), "Overtime Wages", "elsewhere", by=world.ea)
     db.session.commit()
     assert counts.overview_counts(cycle) == {"findings": 3, "advisory": 1, "completed": 1}
 
@@ -167,30 +151,15 @@ def test_pr1_is_due_30_days_after_the_report_release(world, cycle):
 
 
 def test_snapshot_holds_every_annex(world, cycle):
-    from bwportal.models import (
-        CommitteeMeeting,
-        CommitteeMember,
-        Enrolment,
-        EnrolmentStatus,
-        Gender,
-        HowChosen,
-        MemberRole,
-        PublicResponse,
-        TrainingCourse,
-        TrainingSession,
-    )
+    from bwportal.models import EnrolmentStatus, Gender, HowChosen, MemberRole
 
     finding = f.make_finding(cycle, "Overtime Wages", "Overtime unpaid")  # publicly reported
-    course = TrainingCourse(programme_id=world.kh.id, name="Supervisory Skills Training", name_translations={},
-                            days=3)
-    session = TrainingSession(programme_id=world.kh.id, course=course, starts_on=date.today())
-    member = CommitteeMember(factory_id=world.angkor.id, name="Srey Mom", role=MemberRole.CHAIR,
-                             gender=Gender.FEMALE, how_chosen=HowChosen.ELECTED)
-    meeting = CommitteeMeeting(factory_id=world.angkor.id, meeting_date=date.today(), key_issues="Overtime",
-                               chair=member, attendees=[member])
-    db.session.add_all([session, member, meeting,
-                        Enrolment(factory_id=world.angkor.id, session=session, status=EnrolmentStatus.REGISTERED),
-                        PublicResponse(factory_id=world.angkor.id, finding=finding, text="Paid back in March")])
+    session = f.make_training_session(f.make_training_course(world.kh, "Supervisory Skills Training", days=3),
+                                      date.today())
+    member = f.make_committee_member(world.angkor, "Srey Mom", MemberRole.CHAIR, Gender.FEMALE, HowChosen.ELECTED)
+    f.make_committee_meeting(world.angkor, date.today(), attendees=[member], chair=member, key_issues="Overtime")
+    f.make_enrolment(world.angkor, session, EnrolmentStatus.REGISTERED)
+    f.make_public_response(finding, "Paid back in March")
     f.make_visit(cycle, date.today(), "Visit on overtime")
     db.session.commit()
     report = make_report(world, cycle)

@@ -42,7 +42,7 @@ def test_status_and_overdue_twins_agree_with_the_rules(factory):
     ea = f.make_user(f.Role.EA, programme=factory.programme)
     for status in IPStatus:
         for target in (None, TODAY - timedelta(days=1), TODAY, TODAY + timedelta(days=1)):
-            f.make_ip_item(cycle, status=status, target_date=target, completed_by=ea,
+            f.make_ip_item_in_state(cycle, status=status, target_date=target, completed_by=ea,
                            completion_date=TODAY - timedelta(days=3))
     recorded, passed = delayed_sql_parts(TODAY)
     rows = db.session.execute(select(IPItem, status_on_sql(TODAY), is_overdue_sql(TODAY), recorded, passed)).all()
@@ -63,7 +63,7 @@ def test_verification_past_due_twin_agrees_with_the_rule(factory):
                datetime(2026, 3, 4, 23, tzinfo=UTC), datetime(2026, 3, 5, 1, tzinfo=UTC),
                datetime(2026, 3, 14, 9, tzinfo=UTC), None]
     for reported in reports:
-        f.make_ip_item(cycle, status=IPStatus.IN_PROGRESS, reported_at=reported)
+        f.make_ip_item_in_state(cycle, status=IPStatus.IN_PROGRESS, reported_at=reported)
     visits = [date(2026, 3, 1), date(2026, 3, 5), date(2026, 3, 14), date(2026, 3, 15), date(2026, 3, 20)]
     found = {}
     for item, late in db.session.execute(select(IPItem, verification_overdue_sql(TODAY))):

@@ -11,7 +11,6 @@ from bwportal.domain.tenancy import visible_factory_ids
 from bwportal.extensions import db
 from bwportal.models import (
     AuditEvent,
-    ProgressReport,
     ReportKind,
     ReportStatus,
     Role,
@@ -31,14 +30,6 @@ def events(action):
 def rows(org, factory):
     return list(db.session.scalars(db.select(Subscription).filter_by(buyer_organisation_id=org.id,
                                                                      factory_id=factory.id)))
-
-
-def final_report(factory, cycle, kind=ReportKind.PR1) -> ProgressReport:
-    report = ProgressReport(factory_id=factory.id, cycle_id=cycle.id, kind=kind, report_date=cycle.assessment_date,
-                            status=ReportStatus.APPROVED, approved_at=datetime.now(UTC))
-    db.session.add(report)
-    db.session.flush()
-    return report
 
 
 def at_noon(day: date) -> datetime:
@@ -244,11 +235,10 @@ def test_another_factory_s_cycle_is_never_covered(world, cycles):
 
 
 def test_buyers_read_final_reports_of_covered_cycles_only(world, cycles):
-    old = final_report(world.mekong, cycles[0])
-    new = final_report(world.mekong, cycles[1], ReportKind.PR2)
-    draft = ProgressReport(factory_id=world.mekong.id, cycle_id=cycles[2].id, kind=ReportKind.PR1,
-                           report_date=date(2026, 2, 1), status=ReportStatus.DRAFT)
-    db.session.add(draft)
+    old = f.make_report(cycles[0], report_date=cycles[0].assessment_date, status=ReportStatus.APPROVED)
+    new = f.make_report(cycles[1], ReportKind.PR2, report_date=cycles[1].assessment_date,
+                        status=ReportStatus.APPROVED)
+    draft = f.make_report(cycles[2], report_date=date(2026, 2, 1))
     db.session.commit()
     assert not rq.visible_to(world.buyer, new) and rq.reports_of(world.mekong.id, world.buyer) == []
     accepted_on(world, date(2025, 6, 1))

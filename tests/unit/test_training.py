@@ -101,7 +101,7 @@ def test_seed_course_catalogue_adds_domain_courses_once(world):
 def _credits_world(world, today):
     cycle = f.make_cycle(world.angkor, 2, today - timedelta(days=100))
     f.make_cycle(world.angkor, 1, today - timedelta(days=500))
-    db.session.add(FactoryTraining(factory_id=world.angkor.id, cycle_id=cycle.id, credit_days=10))
+    f.make_training_credits(cycle, days=10)
     three = f.make_training_course(world.kh, "Supervisory Skills Training", days=3)
     one = f.make_training_course(world.kh, "Fire Safety and First Aid", days=1)
     two = f.make_training_course(world.kh, "Industrial Relations", days=2)

@@ -1,13 +1,10 @@
 """Programme settings, factories, EA assignments and the audit trail (issue 6)."""
 
-from datetime import date
 
 from sqlalchemy import func, select
 
-from bwportal.domain.reports import editing
-from bwportal.domain.reports import workflow as wf
 from bwportal.extensions import db
-from bwportal.models import AuditEvent, EAAssignment, Factory, Programme, ReportKind, Role
+from bwportal.models import AuditEvent, EAAssignment, Factory, Programme, Role
 from tests import factories as f
 
 
@@ -92,11 +89,7 @@ def test_deactivated_factory_disappears_but_keeps_its_history(login, world):
 
 
 def test_reassignment_moves_the_inbox_and_keeps_one_lead(login, world):
-    cycle = f.make_cycle(world.angkor)
-    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
-    db.session.flush()
-    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
-    wf.fire(report, "submit", world.factory_user)
+    f.submit_report(f.make_report(f.make_cycle(world.angkor), author=world.factory_user), world.factory_user)
     db.session.commit()
     assert "Angkor Garments" in login(world.ea).get("/inbox").get_data(as_text=True)
 

@@ -10,15 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bwportal.domain.ip import operations as ops
 from bwportal.domain.people import management as people
-from bwportal.domain.reports import editing
 from bwportal.domain.time import today_in
 from bwportal.extensions import db
 from bwportal.models import (
     AuditEvent,
     EnrolmentStatus,
-    FactoryTraining,
     IPStatus,
     ProgressReport,
     ProposalStatus,
@@ -161,22 +158,12 @@ def test_the_account_manager_flag_is_recorded_before_and_after(login, client, wo
 
 # --- progress reports -------------------------------------------------------------------------
 
-@pytest.fixture
-def cycle(world):
-    c = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=60), date.today() - timedelta(days=39))
-    db.session.commit()
-    return c
-
-
 def reports_url(world):
     return f"/factories/{world.angkor.id}/reports"
 
 
-def test_report_submission_send_back_and_approval_are_recorded(login, world, cycle):
-    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
-    db.session.flush()
-    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
-    db.session.commit()
+def test_report_submission_send_back_and_approval_are_recorded(login, world, pr1):
+    report = pr1
     url = f"{reports_url(world)}/{report.id}"
     assert login(world.factory_user).post(url + "/submit").status_code == 302
     assert login(world.ea).post(url + "/send_back", data={"comment": "Add the dates"}).status_code == 302
@@ -200,7 +187,7 @@ def test_report_submission_send_back_and_approval_are_recorded(login, world, cyc
 
 
 def test_releasing_a_pr2_is_recorded(login, world, cycle):
-    item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime unpaid"), world.ea)
+    item = f.make_ip_item(cycle, "Overtime Wages", "Overtime unpaid", by=world.ea)
     db.session.commit()
     ea = login(world.ea)
     created = ea.post(reports_url(world) + "/new", data={"cycle_id": str(cycle.id),
@@ -223,7 +210,7 @@ def ip_url(world, item=None, suffix=""):
 
 
 def reported_item(login, world, cycle, text):
-    item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", text), world.ea)
+    item = f.make_ip_item(cycle, "Overtime Wages", text, by=world.ea)
     db.session.commit()
     assert login(world.factory_user).post(ip_url(world, item, "/remediated"),
                                           data={"note": "Payroll corrected"}).status_code == 302
@@ -285,7 +272,7 @@ def test_committee_decisions_are_recorded(login, world):
 def test_the_eas_training_confirmation_is_recorded(login, world):
     today = today_in(world.kh.timezone)
     cycle = f.make_cycle(world.angkor, 1, today - timedelta(days=100))
-    db.session.add(FactoryTraining(factory_id=world.angkor.id, cycle_id=cycle.id, credit_days=10))
+    f.make_training_credits(cycle, days=10)
     session = f.make_training_session(f.make_training_course(world.kh, "Fire Safety"), today + timedelta(days=7))
     enrolment = f.make_enrolment(world.angkor, session, EnrolmentStatus.REQUESTED, participants=4)
     db.session.commit()
@@ -300,7 +287,7 @@ def test_the_eas_training_confirmation_is_recorded(login, world):
 # --- exports and downloads --------------------------------------------------------------------
 
 def test_an_ip_export_is_recorded_with_its_filters_before_the_file_is_sent(login, world, cycle, monkeypatch):
-    ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime not paid"), world.ea)
+    f.make_ip_item(cycle, "Overtime Wages", "Overtime not paid", by=world.ea)
     db.session.commit()
     buyer = login(world.buyer)
     answer = buyer.get(ip_url(world, suffix="/export.csv?status=pending"))
@@ -343,11 +330,8 @@ def test_evidence_downloads_by_users_are_recorded_public_ones_are_not(login, app
     only_its_admin_sees(login, world, event, "Downloaded an evidence file")
 
 
-def test_pdf_downloads_are_recorded(login, world, cycle, jobs):
-    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
-    db.session.flush()
-    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
-    db.session.commit()
+def test_pdf_downloads_are_recorded(login, world, pr1, jobs):
+    report = pr1
     ea = login(world.ea)
     asked = ea.post(f"{reports_url(world)}/{report.id}/pdf")
     assert asked.status_code == 302 and re.search(r"/documents/\d+$", asked.location)

@@ -20,11 +20,8 @@ from tests import factories as f
 def plan(world):
     cycle = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=120), date.today() - timedelta(days=99))
     visit = f.make_visit(cycle, date.today() - timedelta(days=30), ea=world.ea)
-    point = f.catalogue_point("Welfare Facilities", world.kh)
-    advisory = ops.create_item(world.angkor, world.factory_user, cycle, Origin.ADVISORY, {
-        "area_of_improvement": "Not enough drinking water points", "cluster_id": point.cluster_id,
-        "compliance_point_id": point.id, "lead_person": "Sok Dara"},
-        visit=visit, raised_by_id=f.catalogue_row(RaisedBy, "Self-diagnosis", world.kh).id)
+    advisory = f.make_advisory_item(cycle, by=world.factory_user, visit=visit, raised_by="Self-diagnosis",
+                                    lead_person="Sok Dara")
     db.session.commit()
     return {"cycle": cycle, "visit": visit, "advisory": advisory}
 

@@ -4,24 +4,20 @@ from datetime import date, timedelta
 
 import pytest
 
-from bwportal.domain.ip import operations as ops
-from bwportal.domain.reports import editing
-from bwportal.domain.reports import workflow as wf
 from bwportal.extensions import db
-from bwportal.models import IPStatus, ReportKind, ReportStatus
+from bwportal.models import IPStatus, ReportStatus
 from tests import factories as f
 
 
 @pytest.fixture
 def plans(world):
     cycle = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=60), date.today() - timedelta(days=20))
-    ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime unpaid"), world.ea)  # public
-    late = ops.item_from_finding(f.make_finding(cycle, "Regular Hours", "Hours"), world.ea)
-    late.target_date, late.status = date.today() - timedelta(days=10), IPStatus.IN_PROGRESS
-    done = ops.item_from_finding(f.make_finding(cycle, "Emergency Preparedness", "Exit"), world.ea)
-    done.status, done.completion_date, done.completed_by_id = IPStatus.COMPLETED, date.today(), world.ea.id
-    other = f.make_cycle(world.mekong, 1)
-    ops.item_from_finding(f.make_finding(other, "Overtime Wages", "Mekong secret"), world.ea)
+    f.make_ip_item(cycle, "Overtime Wages", "Overtime unpaid", by=world.ea)  # public
+    f.make_ip_item(cycle, "Regular Hours", "Hours", by=world.ea, target_date=date.today() - timedelta(days=10),
+                   status=IPStatus.IN_PROGRESS)  # late
+    f.make_ip_item(cycle, "Emergency Preparedness", "Exit", by=world.ea, status=IPStatus.COMPLETED,
+                   completion_date=date.today(), completed_by_id=world.ea.id)
+    f.make_ip_item(f.make_cycle(world.mekong, 1), "Overtime Wages", "Mekong secret", by=world.ea)
     db.session.commit()
     return cycle
 
@@ -39,11 +35,7 @@ def test_buyer_lands_on_the_dashboard_with_only_subscribed_factories(login, worl
 
 
 def test_final_pr1_is_linked(login, world, plans):
-    report = editing.create_report(world.angkor, plans, ReportKind.PR1, date.today(), world.factory_user)
-    db.session.flush()
-    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
-    wf.fire(report, "submit", world.factory_user)
-    wf.fire(report, "approve", world.ea)
+    report = f.finalise_report(f.make_report(plans, author=world.factory_user), world.ea, author=world.factory_user)
     db.session.commit()
     html = login(world.buyer).get("/dashboard").get_data(as_text=True)
     assert f"/reports/{report.id}" in html and "Final" in html

@@ -42,20 +42,21 @@ def programme(world):
     ns.tonle = f.make_cycle(tonle, 1, today - timedelta(days=20), today - timedelta(days=5))
     closed = f.make_factory(world.kh, name="Closed Garments", active=False)
     gone = f.make_cycle(closed, 1, today - timedelta(days=300), today - timedelta(days=200))
-    f.make_ip_item(gone, status=P, target_date=today - timedelta(days=9))
-    f.make_ip_item(f.make_cycle(world.bandung, 1, today - timedelta(days=90), today - timedelta(days=60)),
+    f.make_ip_item_in_state(gone, status=P, target_date=today - timedelta(days=9))
+    f.make_ip_item_in_state(f.make_cycle(world.bandung, 1, today - timedelta(days=90), today - timedelta(days=60)),
                    status=IP, target_date=today - timedelta(days=9), reported_at=_ago(30))
     # Items of Angkor's cycle 2: Compensation (Overtime Wages) and OSH (Emergency Preparedness).
     ot, ep = "Overtime Wages", "Emergency Preparedness"
-    ns.pending = f.make_ip_item(ns.a2, ot, P, today + timedelta(days=10), area="A1")
-    f.make_ip_item(ns.a2, ot, IP, today - timedelta(days=1), area="A2")  # shows Delayed
-    f.make_ip_item(ns.a2, ep, D, today - timedelta(days=30), area="A3")
-    f.make_ip_item(ns.a2, ep, C, today - timedelta(days=20), completion_date=today, completed_by=world.ea, area="A4")
-    ns.late_check = f.make_ip_item(ns.a2, ot, IP, publicly_reported=True, reported_at=_ago(20), area="A5")
-    f.make_ip_item(ns.a2, ep, IP, reported_at=_ago(3), area="A6")
+    ns.pending = f.make_ip_item_in_state(ns.a2, ot, P, today + timedelta(days=10), area="A1")
+    f.make_ip_item_in_state(ns.a2, ot, IP, today - timedelta(days=1), area="A2")  # shows Delayed
+    f.make_ip_item_in_state(ns.a2, ep, D, today - timedelta(days=30), area="A3")
+    f.make_ip_item_in_state(ns.a2, ep, C, today - timedelta(days=20), completion_date=today, completed_by=world.ea,
+                            area="A4")
+    ns.late_check = f.make_ip_item_in_state(ns.a2, ot, IP, publicly_reported=True, reported_at=_ago(20), area="A5")
+    f.make_ip_item_in_state(ns.a2, ep, IP, reported_at=_ago(3), area="A6")
     f.make_visit(ns.a2, today - timedelta(days=15))
     f.make_visit(ns.a2, today - timedelta(days=5))  # A5's verification fell due then: past due
-    f.make_ip_item(m1, ot, P, today - timedelta(days=2), area="M1")  # shows Delayed
+    f.make_ip_item_in_state(m1, ot, P, today - timedelta(days=2), area="M1")  # shows Delayed
     # Angkor's first assessment had two Compensation findings (the buyer's "one before").
     f.make_finding(ns.a1, ot, "earlier 1", publicly_reported=False)
     f.make_finding(ns.a1, ot, "earlier 2", publicly_reported=False)

@@ -3,16 +3,12 @@ polls itself (htmx) or offers a Refresh link, and the download, only for those w
 the report. Without REDIS_URL the relay after the request renders the PDF in-process."""
 
 import re
-from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
 from pypdf import PdfReader
 
 from bwportal.domain import documents
-from bwportal.domain.ip import operations as ops
-from bwportal.domain.reports import editing
-from bwportal.domain.reports import workflow as wf
 from bwportal.extensions import db
 from bwportal.jobs.outbox import deliver
 from bwportal.models import Document, DocumentStatus, OutboxMessage, ReportKind
@@ -23,26 +19,13 @@ ARABIC = "تقرير التقدم"
 
 
 @pytest.fixture
-def cycle(world):
-    c = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=60), date.today() - timedelta(days=39))
-    db.session.commit()
-    return c
-
-
-@pytest.fixture
-def pr1(world, cycle):
-    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date.today(), world.factory_user)
-    db.session.flush()
-    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
-    editing.save_section(report, "feedback", {"feedback": {"value": f"Draft words {ARABIC}"}}, world.factory_user, None)
-    db.session.commit()
-    return report
+def pr1_sections():
+    """``pr1`` (tests/conftest.py) with draft words in its feedback."""
+    return {"social_dialogue": {"q1": {"value": "yes"}}, "feedback": {"feedback": {"value": f"Draft words {ARABIC}"}}}
 
 
 def approve(world, report):
-    wf.fire(report, "submit", world.factory_user)
-    db.session.commit()
-    wf.fire(report, "approve", world.ea)
+    f.finalise_report(report, world.ea, author=world.factory_user)
     db.session.commit()
 
 
@@ -159,7 +142,7 @@ def test_downloads_are_refused_to_those_who_may_not_read_the_report(login, world
 
 def test_factory_does_not_get_a_draft_pr2(login, world, cycle, request_pdf):
     ea = login(world.ea)
-    report = editing.create_report(world.angkor, cycle, ReportKind.PR2, date.today(), world.ea)
+    report = f.make_report(cycle, ReportKind.PR2, author=world.ea, sections={})
     db.session.commit()
     status = request_pdf(ea, report_url(world, report))
     assert ea.get(status + "/file").status_code == 200
@@ -169,8 +152,7 @@ def test_factory_does_not_get_a_draft_pr2(login, world, cycle, request_pdf):
 
 
 def test_ip_as_pdf_from_the_ip_list(login, world, cycle, request_pdf):
-    item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime not paid"), None)
-    item.area_of_improvement = "Pay overtime at 150 percent"
+    f.make_ip_item(cycle, "Overtime Wages", "Overtime not paid", area_of_improvement="Pay overtime at 150 percent")
     db.session.commit()
     buyer = login(world.buyer)
     page = buyer.get(f"/factories/{world.angkor.id}/ip").get_data(as_text=True)

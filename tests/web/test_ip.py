@@ -6,7 +6,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from bwportal.domain.ip import operations as ops
 from bwportal.extensions import db
 from bwportal.models import EventKind, Factory, IPEvent, IPItem, IPStatus, Origin, RaisedBy, RootCause
 from tests import factories as f
@@ -19,13 +18,10 @@ def plan(world):
     """Angkor: cycle 1 with two assessment items (one public) and an advisory item."""
     cycle = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=120), date.today() - timedelta(days=99))
     visit = f.make_visit(cycle, date.today() - timedelta(days=30), ea=world.ea)
-    public = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime paid at normal rate"), world.ea)
-    private = ops.item_from_finding(f.make_finding(cycle, "Regular Hours", "Hours records incomplete"), world.ea)
-    raised = f.catalogue_row(RaisedBy, "Self-diagnosis", world.kh)
-    point = f.catalogue_point("Welfare Facilities", world.kh)
-    advisory = ops.create_item(world.angkor, world.factory_user, cycle, Origin.ADVISORY, {
-        "area_of_improvement": "Not enough drinking water points", "cluster_id": point.cluster_id,
-        "compliance_point_id": point.id, "lead_person": "Sok Dara"}, visit=visit, raised_by_id=raised.id)
+    public = f.make_ip_item(cycle, "Overtime Wages", "Overtime paid at normal rate", by=world.ea)
+    private = f.make_ip_item(cycle, "Regular Hours", "Hours records incomplete", by=world.ea)
+    advisory = f.make_advisory_item(cycle, by=world.factory_user, visit=visit, raised_by="Self-diagnosis",
+                                    lead_person="Sok Dara")
     db.session.commit()
     return {"cycle": cycle, "visit": visit, "public": public, "private": private, "advisory": advisory}
 

@@ -29,9 +29,7 @@ def cycle1(world):
 
 
 def new_item(world, cycle, point="Overtime Wages", text="Overtime not paid", **values):
-    item = ops.item_from_finding(f.make_finding(cycle, point, text), world.ea)
-    for k, v in values.items():
-        setattr(item, k, v)
+    item = f.make_ip_item(cycle, point, text, by=world.ea, **values)
     db.session.commit()
     return item
 
@@ -288,7 +286,7 @@ def _queries_for(client, path):
 def test_the_list_needs_the_same_number_of_queries_for_5_and_500_items(login, world, cycle1):
     def fill(n):
         for i in range(n):
-            item = ops.item_from_finding(f.make_finding(cycle1, "Overtime Wages", f"Finding {i}"), world.ea)
+            item = f.make_ip_item(cycle1, "Overtime Wages", f"Finding {i}", by=world.ea)
             ops.comment(item, world.assessor, f"Assessor note {i}", EventKind.ASSESSOR_COMMENT)
         db.session.commit()
 

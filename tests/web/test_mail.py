@@ -8,6 +8,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
 from bwportal.infra.mail import MailError, compose, send
+from tests import factories as f
 from tests.helpers import translated
 
 
@@ -72,17 +73,12 @@ class _FakeInvitation:
 
 
 def test_a_notice_reaches_the_smtp_server_in_the_recipients_language(app, world, smtp_server):
-    from bwportal.domain.notices import outbox
     from bwportal.extensions import db
     from bwportal.jobs.outbox import deliver
-    from bwportal.models import OutboxMessage
 
     world.buyer.locale = "ar"
-    outbox.write("mail.report_released", "smtp-test:1", recipient_id=world.buyer.id, factory_id=world.angkor.id,
-                 payload={"params": {"factory": "Angkor Garments", "report": "Progress Report 1", "cycle": 2},
-                          "link": {"endpoint": "main.home"}})
+    row = f.make_notice(world.buyer, world.angkor, "smtp-test:1")
     db.session.commit()
-    row = db.session.scalar(db.select(OutboxMessage).filter_by(key="smtp-test:1"))
     assert deliver(row.id) == "sent"
     [message] = smtp_server.received
     assert message["To"] == world.buyer.email and message["Content-Language"] == "ar"

@@ -9,12 +9,10 @@ import time_machine
 from babel.dates import format_date
 from sqlalchemy import func, select
 
-from bwportal.domain.reports import editing
-from bwportal.domain.reports import workflow as wf
 from bwportal.extensions import db
 from bwportal.jobs import deadlines
 from bwportal.jobs import outbox as relay_jobs
-from bwportal.models import OutboxMessage, OutboxStatus, ReportKind
+from bwportal.models import OutboxMessage, OutboxStatus
 from tests import factories as f
 from tests.helpers import translated
 
@@ -84,10 +82,8 @@ def test_factory_and_buyer_notices_follow_the_report(app, world, cycle):
     deadlines.sweep(_local_midnight_plus(date(2026, 6, 28), 60))  # 1 July minus 3 days
     assert {r.recipient_id for r in _rows("mail.pr1_factory_reminder")} == {world.factory_user.id}
     assert _rows("mail.pr1_buyer_notice") == []
-    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date(2026, 6, 30), world.factory_user)
-    db.session.flush()
-    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
-    wf.fire(report, "submit", world.factory_user)
+    f.submit_report(f.make_report(cycle, author=world.factory_user, report_date=date(2026, 6, 30)),
+                    world.factory_user)
     db.session.commit()
     deadlines.sweep(_local_midnight_plus(date(2026, 7, 15), 60))  # 1 July plus 14 days, not final
     assert {r.recipient_id for r in _rows("mail.pr1_buyer_notice")} == {world.buyer.id}
@@ -97,9 +93,7 @@ def test_factory_and_buyer_notices_follow_the_report(app, world, cycle):
 def test_report_events_reach_each_recipient_in_their_language(login, world, cycle, mailbox, jobs):
     world.ea.locale, world.buyer.locale = "fr", "es"
     db.session.commit()
-    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date(2026, 3, 20), world.factory_user)
-    db.session.flush()
-    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
+    report = f.make_report(cycle, author=world.factory_user, report_date=date(2026, 3, 20))
     db.session.commit()
     factory = login(world.factory_user)
     assert factory.post(f"/factories/{world.angkor.id}/reports/{report.id}/submit").status_code in (302, 303)
@@ -125,9 +119,7 @@ def test_report_events_reach_each_recipient_in_their_language(login, world, cycl
 
 def test_redis_down_the_change_commits_and_the_notice_waits(app, login, world, cycle, mailbox, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
-    report = editing.create_report(world.angkor, cycle, ReportKind.PR1, date(2026, 3, 20), world.factory_user)
-    db.session.flush()
-    editing.save_section(report, "social_dialogue", {"q1": {"value": "yes"}}, world.factory_user, None)
+    report = f.make_report(cycle, author=world.factory_user, report_date=date(2026, 3, 20))
     db.session.commit()
     response = login(world.factory_user).post(f"/factories/{world.angkor.id}/reports/{report.id}/submit")
     assert response.status_code in (302, 303)
@@ -172,7 +164,6 @@ def _work(connection):
 
 
 def test_a_job_that_fails_twice_then_succeeds_sends_once(app, world, mailbox, monkeypatch):
-    from bwportal.domain.notices import outbox
     from bwportal.jobs import notices
 
     calls = []
@@ -185,9 +176,7 @@ def test_a_job_that_fails_twice_then_succeeds_sends_once(app, world, mailbox, mo
         real(row)
 
     monkeypatch.setattr(notices, "send_notice", flaky)
-    outbox.write("mail.report_released", "test:1", recipient_id=world.buyer.id, factory_id=world.angkor.id,
-                 payload={"params": {"factory": "Angkor Garments", "report": "Progress Report 1", "cycle": 1},
-                          "link": {"endpoint": "main.home"}})
+    f.make_notice(world.buyer, world.angkor, "test:1")
     db.session.commit()
     [row] = _rows()
     now = datetime.now(UTC)
@@ -206,11 +195,7 @@ def test_a_job_that_fails_twice_then_succeeds_sends_once(app, world, mailbox, mo
 
 
 def test_a_row_held_by_a_dead_worker_is_taken_over(app, world, mailbox, jobs):
-    from bwportal.domain.notices import outbox
-
-    outbox.write("mail.report_released", "test:2", recipient_id=world.buyer.id, factory_id=world.angkor.id,
-                 payload={"params": {"factory": "Angkor Garments", "report": "Progress Report 1", "cycle": 1},
-                          "link": {"endpoint": "main.home"}})
+    f.make_notice(world.buyer, world.angkor, "test:2")
     db.session.commit()
     [row] = _rows()
     row.status, row.claimed_until = OutboxStatus.SENDING, datetime.now(UTC) + timedelta(minutes=5)
@@ -223,11 +208,8 @@ def test_a_row_held_by_a_dead_worker_is_taken_over(app, world, mailbox, jobs):
 
 
 def test_verification_overdue_reminds_the_advisors(app, world):
-    from bwportal.domain.ip import operations as ops
-
     cycle = f.make_cycle(world.angkor, 1, assessment_date=date(2026, 1, 5))
-    item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime unpaid"), None)
-    item.remediation_reported_at = datetime(2026, 2, 1, tzinfo=UTC)
+    f.make_ip_item(cycle, "Overtime Wages", "Overtime unpaid", remediation_reported_at=datetime(2026, 2, 1, tzinfo=UTC))
     f.make_visit(cycle, date(2026, 2, 10))
     f.make_visit(cycle, date(2026, 3, 10))  # the second visit: verification due
     f.assign_ea(world.ea2, world.angkor, is_lead=False)
@@ -242,18 +224,14 @@ def test_verification_result_tells_the_factory(world, mailbox):
     from bwportal.domain.ip import operations as ops
 
     cycle = f.make_cycle(world.angkor, 1)
-    item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime unpaid"), None)
+    item = f.make_ip_item(cycle, "Overtime Wages", "Overtime unpaid")
     ops.return_to_factory(item, world.ea, "Please show the payslips")
     db.session.commit()
     assert [(r.kind, r.recipient_id) for r in _rows()] == [("mail.item_returned", world.factory_user.id)]
 
 
 def test_cli_lists_and_retries_and_healthz_reports_the_outbox(app, client, world, jobs):
-    from bwportal.domain.notices import outbox
-
-    outbox.write("mail.report_released", "test:3", recipient_id=world.buyer.id, factory_id=world.angkor.id,
-                 payload={"params": {"factory": "Angkor Garments", "report": "Progress Report 1", "cycle": 1},
-                          "link": {"endpoint": "main.home"}})
+    f.make_notice(world.buyer, world.angkor, "test:3")
     db.session.commit()
     row = _rows()[0]
     row.status = OutboxStatus.FAILED

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bwportal.domain.ip import operations as ops
 from bwportal.domain.public import issues as pi
 from bwportal.extensions import db
 from bwportal.models import EvidenceFile, PublicResponse
@@ -28,9 +27,8 @@ def plan(app, world):
     Mekong: a public finding with a response and a stored file."""
     cycle = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=120), date.today() - timedelta(days=90))
     public = f.make_finding(cycle, "Overtime Wages", "Overtime paid at the normal rate", publicly_reported=True)
-    item = ops.item_from_finding(public, world.ea)
-    item.actions_needed = "Pay the overtime owed since January"
-    item.progress = "Half of the workers have been paid"
+    item = f.make_ip_item(finding=public, by=world.ea, actions_needed="Pay the overtime owed since January",
+                          progress="Half of the workers have been paid")
     private = f.make_finding(cycle, "Regular Hours", "Hours records kept in pencil", publicly_reported=False)
     other_cycle = f.make_cycle(world.mekong, 1, date.today() - timedelta(days=120))
     other_finding = f.make_finding(other_cycle, "Overtime Wages", "Mekong overtime", publicly_reported=True)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event
 
 from bwportal.extensions import db
-from bwportal.models import IPItem, IPStatus, Origin
+from bwportal.models import IPStatus
 from tests import factories as f
 from tests.web.test_ip import factory_form
 
@@ -43,8 +43,7 @@ def statements(app):
 def _released_cycle(world):
     """Angkor's first cycle, its report released; its lead assessor and the factory's last
     editor are users of their own, as in real data (each used to drag in more joins)."""
-    cycle = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=60), date.today() - timedelta(days=39),
-                         lead_assessor_id=world.assessor.id)
+    cycle = f.make_released_cycle(world.angkor, lead_assessor_id=world.assessor.id)
     world.angkor.updated_by_id = world.ea.id
     return cycle
 
@@ -86,15 +85,8 @@ def test_a_section_switch_asks_five_narrow_statements(draft, statements):
 
 def _items(world, n=3):
     cycle = _released_cycle(world)
-    items = []
-    for i in range(n):
-        finding = f.make_finding(cycle, text=f"Finding {i}")
-        item = IPItem(factory_id=world.angkor.id, cycle_id=cycle.id, origin=Origin.ASSESSMENT,
-                      area_of_improvement=finding.text, cluster_id=finding.cluster_id,
-                      compliance_point_id=finding.compliance_point_id, status=IPStatus.IN_PROGRESS,
-                      lead_person="Dara", target_date=date.today() + timedelta(days=30))
-        db.session.add(item)
-        items.append(item)
+    items = [f.make_ip_item(cycle, text=f"Finding {i}", status=IPStatus.IN_PROGRESS, lead_person="Dara",
+                            target_date=date.today() + timedelta(days=30)) for i in range(n)]
     db.session.commit()
     return items
 

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from bwportal.domain.ip import operations as ops
 from bwportal.extensions import db
 from bwportal.models import AuditEvent, CompliancePoint, ProgressReport, ReportStatus
 from tests import factories as f
@@ -117,10 +116,10 @@ def submitted(login, world):
     point.name_translations = {"km": "ប្រាក់ថែមម៉ោង (ចាស់)"}
     world.kh.question_overrides = {"pr1.social_dialogue.q2": {"label": {"en": "Q2. Old wording of ours:",
                                                                         "km": "សំណួរ ២ ចាស់"}}}
-    cycle = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=60), date.today() - timedelta(days=39))
-    ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Sunday overtime at the normal rate"), world.ea)
-    other = f.make_cycle(world.mekong, 1, date.today() - timedelta(days=60), date.today() - timedelta(days=39))
-    ops.item_from_finding(f.make_finding(other, "Overtime Wages", "Night overtime unpaid"), world.ea)
+    cycle = f.make_released_cycle(world.angkor)
+    f.make_ip_item(cycle, "Overtime Wages", "Sunday overtime at the normal rate", by=world.ea)
+    other = f.make_released_cycle(world.mekong)
+    f.make_ip_item(other, "Overtime Wages", "Night overtime unpaid", by=world.ea)
     db.session.commit()
     client = login(world.factory_user)
     base = f"/factories/{world.angkor.id}/reports"

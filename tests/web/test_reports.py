@@ -3,22 +3,12 @@
 import re
 from datetime import date, timedelta
 
-import pytest
-
-from bwportal.domain.reports import editing
 from bwportal.domain.reports import queries as report_queries
 from bwportal.extensions import db
 from bwportal.models import ProgressReport, ReportComment, ReportKind, ReportSection, ReportStatus
 from tests import factories as f
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def cycle(world):
-    c = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=60), date.today() - timedelta(days=39))
-    db.session.commit()
-    return c
 
 
 def base(world):
@@ -190,9 +180,7 @@ def test_factory_sees_what_is_due_on_its_home_page(login, world, cycle):
 
 
 def test_pr2_is_written_and_released_by_the_ea(login, world, cycle):
-    from bwportal.domain.ip import operations as ops
-
-    item = ops.item_from_finding(f.make_finding(cycle, "Overtime Wages", "Overtime unpaid"), world.ea)
+    item = f.make_ip_item(cycle, "Overtime Wages", "Overtime unpaid", by=world.ea)
     db.session.commit()
     assert login(world.factory_user).get(base(world) + "/new").get_data(as_text=True).count("Progress Report 1") >= 1
     ea = login(world.ea)
@@ -217,8 +205,7 @@ def test_pr2_is_written_and_released_by_the_ea(login, world, cycle):
 
 
 def test_pr_routes_refuse_a_report_of_another_factory(login, world, cycle):
-    other = f.make_cycle(world.mekong, 1)
-    report = editing.create_report(world.mekong, other, ReportKind.PR1, date.today(), world.factory2_user)
+    report = f.make_report(f.make_cycle(world.mekong, 1), author=world.factory2_user, sections={})
     db.session.commit()
     client = login(world.factory_user)
     assert client.get(f"{base(world)}/{report.id}").status_code == 404

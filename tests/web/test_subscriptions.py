@@ -10,7 +10,6 @@ from bwportal.extensions import db
 from bwportal.models import (
     AuditEvent,
     BuyerOrganisation,
-    ProgressReport,
     ReportKind,
     ReportStatus,
     Subscription,
@@ -26,21 +25,15 @@ def subscription(org, factory) -> Subscription | None:
     return db.session.scalar(db.select(Subscription).filter_by(buyer_organisation_id=org.id, factory_id=factory.id))
 
 
-def final_report(factory, cycle, kind=ReportKind.PR1) -> ProgressReport:
-    report = ProgressReport(factory_id=factory.id, cycle_id=cycle.id, kind=kind, report_date=cycle.assessment_date,
-                            status=ReportStatus.APPROVED, approved_at=datetime.now(UTC))
-    db.session.add(report)
-    db.session.flush()
-    return report
-
-
 @pytest.fixture
 def mekong_reports(world):
     """Mekong's two cycles, the first ended long ago, each with a final report."""
     old = f.make_cycle(world.mekong, 1, date.today() - timedelta(days=500))
     current = f.make_cycle(world.mekong, 2, date.today() - timedelta(days=100))
-    reports = SimpleNamespace(old=final_report(world.mekong, old),
-                              current=final_report(world.mekong, current, ReportKind.PR2))
+    reports = SimpleNamespace(
+        old=f.make_report(old, report_date=old.assessment_date, status=ReportStatus.APPROVED),
+        current=f.make_report(current, ReportKind.PR2, report_date=current.assessment_date,
+                              status=ReportStatus.APPROVED))
     db.session.commit()
     return reports
 
@@ -161,7 +154,8 @@ def test_after_acceptance_the_buyer_reads_the_covered_cycles_only(login, world, 
 def test_the_dashboard_leaves_out_a_final_pr2_of_a_cycle_not_covered(login, world):
     old = f.make_cycle(world.mekong, 1, date.today() - timedelta(days=500))
     f.make_cycle(world.mekong, 2, date.today() - timedelta(days=100))
-    old_pr2 = final_report(world.mekong, old, ReportKind.PR2)  # the latest final PR2, of cycle 1
+    # the latest final PR2, of cycle 1
+    old_pr2 = f.make_report(old, ReportKind.PR2, report_date=old.assessment_date, status=ReportStatus.APPROVED)
     row = f.subscribe(world.brand, world.mekong)
     row.accepted_at = datetime.now(UTC)  # accepted today: cycle 2 and later
     db.session.commit()

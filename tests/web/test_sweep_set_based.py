@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import event, select
 
-from bwportal.domain.ip import operations as ops
 from bwportal.extensions import db
 from bwportal.jobs import deadlines
 from bwportal.models import OutboxMessage, Role
@@ -30,8 +29,7 @@ def _unit(world) -> dict:
     waiting = f.make_factory(world.kh)
     f.assign_ea(world.ea, waiting)
     cycle = f.make_cycle(waiting, assessment_date=date(2026, 1, 5))
-    item = ops.item_from_finding(f.make_finding(cycle), None)
-    item.remediation_reported_at = datetime(2026, 2, 1, tzinfo=UTC)
+    f.make_ip_item(cycle, remediation_reported_at=datetime(2026, 2, 1, tzinfo=UTC))
     f.make_visit(cycle, date(2026, 2, 10))
     f.make_visit(cycle, date(2026, 3, 10))
     db.session.commit()

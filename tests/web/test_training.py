@@ -39,7 +39,7 @@ def today(world):
 def t(world, today):
     """Angkor's latest cycle with 10 credit days; courses and sessions of Cambodia and Indonesia."""
     cycle = f.make_cycle(world.angkor, 1, today - timedelta(days=100))
-    db.session.add(FactoryTraining(factory_id=world.angkor.id, cycle_id=cycle.id, credit_days=10))
+    f.make_training_credits(cycle, days=10)
     sst = f.make_training_course(world.kh, "Supervisory Skills Training", days=3)
     fire = f.make_training_course(world.kh, "Fire Safety and First Aid", days=1)
     osh = f.make_training_course(world.kh, "Occupational Safety and Health", days=1)

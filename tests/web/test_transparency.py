@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from bwportal.domain.ip import operations as ops
 from bwportal.domain.public import transparency as public
 from bwportal.extensions import db
 from bwportal.models import Cycle
@@ -42,10 +41,8 @@ def listed(app, world):
     old_response = f.make_public_response(old_public, "Old cycle response text")
     public_finding = f.make_finding(latest, "Overtime Wages", "Overtime paid at the normal rate",
                                     publicly_reported=True)
-    item = ops.item_from_finding(public_finding, world.ea)
-    item.lead_person = "Lead Person Dara Private"
-    item.actions_needed = "Private action plan text"
-    item.progress = "Private progress text"
+    f.make_ip_item(finding=public_finding, by=world.ea, lead_person="Lead Person Dara Private",
+                   actions_needed="Private action plan text", progress="Private progress text")
     answered = f.make_public_response(public_finding, "All overtime now paid at 150%", verified_by=world.ea,
                                       updated_by_id=world.factory_user.id)
     photo = f.make_evidence_file(answered, app.config["UPLOAD_DIR"], original_name="payslips.png")

@@ -29,7 +29,7 @@ def followed(world):
     """Angkor (followed by the world's buyer) with a released assessment and an overdue item."""
     today = date.today()
     cycle = f.make_cycle(world.angkor, 1, today - timedelta(days=80), today - timedelta(days=50))
-    f.make_ip_item(cycle, "Overtime Wages", target_date=today - timedelta(days=3), area="Overtime unpaid")
+    f.make_ip_item_in_state(cycle, "Overtime Wages", target_date=today - timedelta(days=3), area="Overtime unpaid")
     db.session.commit()
     return world
 

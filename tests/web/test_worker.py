@@ -12,6 +12,7 @@ from bwportal.domain.notices import outbox
 from bwportal.extensions import db
 from bwportal.jobs.outbox import relay
 from bwportal.models import OutboxMessage, OutboxStatus
+from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL") or not os.environ.get("DATABASE_URL"),
@@ -33,9 +34,7 @@ def test_the_procfile_worker_sends_an_outbox_notice_in_burst_mode(app, world, ma
     from bwportal.infra.redis_connection import get_redis
 
     get_redis().delete("rq:queue:default")
-    outbox.write("mail.report_released", "worker-test:1", recipient_id=world.buyer.id, factory_id=world.angkor.id,
-                 payload={"params": {"factory": "Angkor Garments", "report": "Progress Report 1", "cycle": 1},
-                          "link": {"endpoint": "main.home"}})
+    f.make_notice(world.buyer, world.angkor, "worker-test:1")
     db.session.commit()
     assert relay(outbox.take_committed(db.session())) == 1
     command = _procfile("worker").replace("--with-scheduler", "--burst")
