@@ -93,17 +93,40 @@ def catalogue_row(model, name: str, programme):
     return row_by_name(model, programme.id, name)
 
 
-def make_cycle(factory, number=1, assessment_date=None, report_release_date=None, **kw):
+def make_cycle(factory, number=1, assessment_date=None, report_release_date=None, start_date=None, **kw):
+    """A cycle (CYC-1). Given ``start_date`` alone, a cycle in its advisory period, not assessed
+    yet; given an assessment date alone, a cycle that starts on it (as before cycles had a
+    start of their own); given neither, one assessed 120 days ago."""
     from datetime import date, timedelta
 
     from bwportal.models import Cycle
 
-    assessment_date = assessment_date or date.today() - timedelta(days=120)
-    cycle = Cycle(factory_id=factory.id, number=number, assessment_date=assessment_date,
-                  report_release_date=report_release_date, **kw)
+    if assessment_date is None and start_date is None:
+        assessment_date = date.today() - timedelta(days=120)
+    cycle = Cycle(factory_id=factory.id, number=number, start_date=start_date or assessment_date,
+                  assessment_date=assessment_date, report_release_date=report_release_date, **kw)
     db.session.add(cycle)
     db.session.flush()
     return cycle
+
+
+def make_report(cycle, kind=None, status=None, answers=None, report_date=None, approved_at=None, **kw):
+    """A progress report of ``cycle`` (PR1 by default) in ``status`` (a draft by default), with
+    ``answers`` {section key: answers} saved; no snapshot, no workflow evidence."""
+    from datetime import UTC, date, datetime
+
+    from bwportal.models import ProgressReport, ReportKind, ReportSection, ReportStatus
+
+    status = status or ReportStatus.DRAFT
+    report = ProgressReport(factory_id=cycle.factory_id, cycle_id=cycle.id, kind=kind or ReportKind.PR1,
+                            report_date=report_date or date.today(), status=status, **kw)
+    if status is ReportStatus.APPROVED:
+        report.approved_at = approved_at or datetime.now(UTC)
+    db.session.add(report)
+    for key, section in (answers or {}).items():  # written with the report: a final one is then locked
+        db.session.add(ReportSection(report=report, factory_id=cycle.factory_id, key=key, answers=section))
+    db.session.flush()
+    return report
 
 
 def make_finding(cycle, point_name="Overtime Wages", text="Overtime not paid at 150%", publicly_reported=None):

@@ -132,6 +132,21 @@ def test_the_days_at_the_edges_are_allowed(login, world, cycles, today):
     assert len(visits(world.angkor)) == 4
 
 
+def test_visits_are_logged_from_the_cycle_s_start_before_its_assessment(login, world, today):
+    """CYC-1, CYC-3: a cycle starts with about 100 days of advisory; its visits are logged from
+    its start, while it has no assessment yet, and not before the start."""
+    cycle = f.make_cycle(world.angkor, 1, start_date=today - timedelta(days=40))  # not assessed yet
+    db.session.commit()
+    client = login(world.ea)
+    form = client.get(log_url(world.angkor)).get_data(as_text=True)
+    assert "Log a visit" in form
+    assert client.post(log_url(world.angkor), data=visit_data(cycle, today - timedelta(days=40))).status_code == 302
+    assert client.post(log_url(world.angkor), data=visit_data(cycle, today - timedelta(days=10))).status_code == 302
+    early = client.post(log_url(world.angkor), data=visit_data(cycle, today - timedelta(days=41)))
+    assert early.status_code == 422 and "a visit of this cycle cannot be earlier." in early.get_data(as_text=True)
+    assert [v.visit_date for v in visits(world.angkor)] == [today - timedelta(days=40), today - timedelta(days=10)]
+
+
 @pytest.mark.parametrize(
     "change, field, message",
     [
