@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Cycle, Factory, IPItem, IPStatus, ProgressReport, ReportKind, ReportStatus
-from .reports.deadlines import Due, pr1_due
+from .reports.deadlines import Due, PR1Obligation, obligations_of
 from .reports.queries import LIST_OF_REPORTS
 from .subscriptions import buyer_covered_cycle_ids
 from .tenancy import visible_factories
@@ -18,8 +18,13 @@ from .time import today_in
 class FactoryRow:
     factory: Factory
     cycle: Cycle | None = None
-    pr1: ProgressReport | None = None  # the latest final PR1 of the latest cycle
-    pr1_due: Due | None = None  # while no PR1 of the latest cycle is final
+    pr1: ProgressReport | None = None  # the latest final PR1 of the latest cycle, if the buyer reads it
+    obligation: PR1Obligation | None = None  # the latest cycle's PR1 obligation (PR-3, PR-11)
+
+    @property
+    def pr1_due(self) -> Due | None:
+        """The due date, while no PR1 of the latest cycle is final."""
+        return self.obligation.due if self.obligation is not None else None
     pr2: ProgressReport | None = None  # the latest final PR2
     open_public: int = 0
     overdue: int = 0
@@ -53,10 +58,11 @@ def buyer_rows(user, today_utc: date | None = None) -> list[FactoryRow]:
                 IPItem.factory_id.in_(ids), IPItem.publicly_reported, IPItem.status.in_(open_statuses))
             .group_by(IPItem.factory_id)):
         rows[factory_id].open_public = count
+    obligations = obligations_of([row.cycle for row in rows.values()],
+                                 lambda cycle: today_in(rows[cycle.factory_id].factory.programme.timezone))
     for row in rows.values():
-        today = today_in(row.factory.programme.timezone)
-        if row.cycle is not None and row.pr1 is None:
-            row.pr1_due = pr1_due(row.cycle, today)
+        if row.cycle is not None:
+            row.obligation = obligations[row.cycle.id]
     # Overdue: open and past the target date in the factory's programme time zone; the
     # programmes' "today" differ by at most a day, so count per programme.
     by_programme: dict[str, list[int]] = {}
