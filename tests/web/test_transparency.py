@@ -159,7 +159,7 @@ def test_the_page_shows_the_latest_released_assessment_with_responses(client, li
     assert "Overtime paid at the normal rate" in html and "All overtime now paid at 150%" in html
     assert "Annual leave not paid" in html and "Leave paid from next month" in html
     assert "Exit blocked on floor 2" in html and "The factory has not responded yet." in html
-    assert html.count(">Verified<") == 1 and html.count("Not yet verified") == 1
+    assert html.count(">Verified by Better Work<") == 1 and html.count(">Not yet verified by Better Work<") == 1
     assert f"/transparency/files/{listed['photo'].id}" in html and "payslips.png" in html
     assert f"/transparency/files/{listed['scan'].id}" in html and "payroll.pdf" in html
     assert "Old cycle overtime finding" not in html and "Old cycle response text" not in html

@@ -20,7 +20,9 @@ PUBLIC_CACHE = "public, max-age=300"
 
 
 def _today():
-    return datetime.now(UTC).date()
+    """Now, from which each programme's local date is taken (a report released "today" in
+    Phnom Penh is public there, whatever the server's date)."""
+    return datetime.now(UTC)
 
 
 def _has_session() -> bool:
