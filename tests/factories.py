@@ -141,6 +141,37 @@ def make_finding(cycle, point_name="Overtime Wages", text="Overtime not paid at 
     return finding
 
 
+def make_ip_item(cycle, origin=None, *, finding=None, findings=(), status=None, completed_by=None,
+                 completion_date=None, point_name="Overtime Wages", area="An improvement item", **kw):
+    """An IP item of ``cycle`` (IP-1): from ``finding`` (an assessment item, which also tracks
+    ``findings``, e.g. merged repeats of later cycles) or an advisory one. Completed needs the
+    EA who verified it (``completed_by``)."""
+    from datetime import date
+
+    from bwportal.models import CompliancePoint, IPItem, IPStatus, Origin
+
+    status = status or IPStatus.PENDING
+    if finding is not None:
+        origin = origin or Origin.ASSESSMENT
+        point_id, cluster_id, area = finding.compliance_point_id, finding.cluster_id, finding.text
+    else:
+        point = row_by_name(CompliancePoint, cycle.factory.programme_id, point_name)
+        point_id, cluster_id = point.id, point.cluster_id
+    item = IPItem(factory_id=cycle.factory_id, cycle_id=cycle.id, origin=origin or Origin.ADVISORY,
+                  area_of_improvement=area, cluster_id=cluster_id, compliance_point_id=point_id, status=status,
+                  publicly_reported=bool(finding is not None and finding.publicly_reported), **kw)
+    if status is IPStatus.COMPLETED:
+        item.completion_date = completion_date or date.today()
+        item.completed_by_id = completed_by.id
+    db.session.add(item)
+    db.session.flush()
+    for tracked in (finding, *findings):
+        if tracked is not None:
+            tracked.ip_item_id = item.id
+    db.session.flush()
+    return item
+
+
 def make_visit(cycle, visit_date=None, description="Advisory visit", ea=None):
     from datetime import date
 
