@@ -20,9 +20,9 @@ PUBLIC_CACHE = "public, max-age=300"
 
 
 def _today():
-    """Now, from which each programme's local date is taken (a report released "today" in
-    Phnom Penh is public there, whatever the server's date)."""
-    return datetime.now(UTC)
+    """Each programme's date now (a report released "today" in Phnom Penh is public there,
+    whatever the server's date), read once for the page."""
+    return public.local_days(datetime.now(UTC))
 
 
 def _has_session() -> bool:

@@ -11,7 +11,8 @@
   (PUB-2: photos of workers, payroll data), and only while it is shown on such a page.
 
 ``now`` is a moment (a timezone-aware datetime: each programme's local date is taken from
-it) or, for callers that already chose one, a date taken as "today" everywhere.
+it, or ``local_days(moment)`` to read them once for a page) or, for callers that already chose
+one, a date taken as "today" everywhere.
 
 Nothing private leaves this module: it hands out plain data (names, texts, ids), never rows
 that a template could follow to addresses, contacts, people or other findings.
@@ -32,19 +33,33 @@ MIN_RELEASED_CYCLES = 2
 MAX_QUERY = 200
 
 
-def _released(now: date | datetime):
+@dataclass(frozen=True)
+class LocalDays:
+    """Today in each programme at one moment (programme id -> its local date)."""
+
+    days: dict[int, date]
+    utc: date
+
+
+def local_days(now: datetime) -> LocalDays:
+    """Each programme's local date at ``now``, read once (a page asks several questions)."""
+    return LocalDays({pid: today_in(zone, now) for pid, zone in db.session.execute(
+        select(Programme.id, Programme.timezone))}, now.astimezone(UTC).date())
+
+
+def _released(now: date | datetime | LocalDays):
     """The condition "the cycle's report is released by the local today of its factory's
     programme" (Factory joined)."""
     if isinstance(now, datetime):
-        days = {pid: today_in(zone, now) for pid, zone in db.session.execute(select(Programme.id, Programme.timezone))}
-        today = case(days, value=Factory.programme_id, else_=now.astimezone(UTC).date()) if days \
-            else now.astimezone(UTC).date()
+        now = local_days(now)
+    if isinstance(now, LocalDays):
+        today = case(now.days, value=Factory.programme_id, else_=now.utc) if now.days else now.utc
     else:
         today = now
     return and_(Cycle.report_release_date.is_not(None), Cycle.report_release_date <= today)
 
 
-def listed_factory_ids(today: date | datetime):
+def listed_factory_ids(today: date | datetime | LocalDays):
     """A SELECT of the ids of listed factories."""
     return (
         select(Cycle.factory_id)
@@ -107,7 +122,7 @@ def listed_factory(factory_id: int, today: date) -> ListedFactory | None:
     return ListedFactory(*row) if row else None
 
 
-def latest_released_cycle(factory_id: int, today: date | datetime) -> Cycle | None:
+def latest_released_cycle(factory_id: int, today: date | datetime | LocalDays) -> Cycle | None:
     return db.session.scalar(
         select(Cycle).join(Factory, Factory.id == Cycle.factory_id)
         .where(Cycle.factory_id == factory_id, _released(today)).order_by(Cycle.number.desc()).limit(1)
