@@ -20,14 +20,14 @@ class FactoryRow:
     cycle: Cycle | None = None
     pr1: ProgressReport | None = None  # the latest final PR1 of the latest cycle, if the buyer reads it
     obligation: PR1Obligation | None = None  # the latest cycle's PR1 obligation (PR-3, PR-11)
+    pr2: ProgressReport | None = None  # the latest final PR2
+    open_public: int = 0
+    overdue: int = 0
 
     @property
     def pr1_due(self) -> Due | None:
         """The due date, while no PR1 of the latest cycle is final."""
         return self.obligation.due if self.obligation is not None else None
-    pr2: ProgressReport | None = None  # the latest final PR2
-    open_public: int = 0
-    overdue: int = 0
 
 
 def buyer_rows(user, today_utc: date | None = None) -> list[FactoryRow]:

@@ -129,8 +129,9 @@ def new(factory_id: int):
             return redirect(section_url(report, first.key))
     elif form.is_submitted():
         status = 422
-    form.cycle_id.choices = [(c.id, _("Cycle %(number)s", number=c.number)) for c in cycles]
-    return render_template("reports/new.html", factory=factory, form=form, kind=kind, cycles=cycles,
+    # A refused form comes back as sent (the factory's cycles to choose from, the date typed).
+    shown = every if form.is_submitted() else cycles
+    return render_template("reports/new.html", factory=factory, form=form, kind=kind, cycles=shown,
                            in_progress=report_queries.in_progress(factory.id, kind)), status
 
 

@@ -181,13 +181,6 @@ def set_release_date(cycle: Cycle, report_release_date: date | None) -> None:
     cycle.report_release_date = report_release_date
 
 
-def cycle_running_on(cycles, day: date) -> Cycle | None:
-    """The cycle in progress on ``day``: the latest one started by then (a cycle runs until the
-    next one starts). ``cycles``: the factory's, in any order."""
-    started = [c for c in cycles if c.start_date <= day]
-    return max(started, key=lambda c: c.number, default=None)
-
-
 def findings_of(cycle: Cycle) -> list[Finding]:
     """The report's findings in catalogue order (cluster, then compliance point)."""
     return list(db.session.scalars(
