@@ -91,8 +91,10 @@ def build(n: int, now: datetime) -> dict:
         else:  # 6, 7: a recent assessment, not released yet
             assessed, released = today - timedelta(days=10 + spread), None
         cycle_id += 1
-        cycles.append({"id": cycle_id, "factory_id": factory_id, "number": 1, "assessment_date": assessed,
-                       "report_release_date": released})
+        # The five-month notices count from the cycle's start (CYC-1): groups 3 and 4 are dated by it.
+        started = assessed if group in (3, 4) else assessed - timedelta(days=100)
+        cycles.append({"id": cycle_id, "factory_id": factory_id, "number": 1, "start_date": started,
+                       "assessment_date": assessed, "report_release_date": released})
         status = {1: ReportStatus.DRAFT if i % 2 else None, 2: ReportStatus.SUBMITTED,
                   4: ReportStatus.SUBMITTED if i % 2 else None, 5: ReportStatus.APPROVED}.get(group)
         if status is not None:

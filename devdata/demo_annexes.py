@@ -109,7 +109,10 @@ def _bandung_second_cycle():
     if _one(Cycle, factory_id=bandung.id, number=2) is not None:
         return
     start = date.today() - timedelta(days=40)
-    cycle = Cycle(factory_id=bandung.id, number=2, assessment_date=start,
+    first = _one(Cycle, factory_id=bandung.id, number=1)
+    # Its advisory began after the first cycle's report was out (CYC-1).
+    began = max(start - timedelta(days=100), first.report_release_date + timedelta(days=1)) if first else start
+    cycle = Cycle(factory_id=bandung.id, number=2, start_date=began, assessment_date=start,
                   report_release_date=start + timedelta(days=21))
     db.session.add(cycle)
     db.session.flush()

@@ -90,7 +90,8 @@ def _cycle(factory, days_ago):
     cycle = db.session.scalar(select(Cycle).filter_by(factory_id=factory.id, number=1))
     if cycle is None:
         start = date.today() - timedelta(days=days_ago)
-        cycle = Cycle(factory_id=factory.id, number=1, assessment_date=start,
+        # About 100 days of advisory and self-diagnosis came before the assessment (CYC-1).
+        cycle = Cycle(factory_id=factory.id, number=1, start_date=start - timedelta(days=100), assessment_date=start,
                       report_release_date=start + timedelta(days=21))
         db.session.add(cycle)
         db.session.flush()

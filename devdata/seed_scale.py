@@ -27,6 +27,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, delete, func, insert, inspect, or_, select, text, update
 
@@ -358,10 +359,15 @@ class _Generator:
             starts = [today - timedelta(days=rng.randint(40, 360))]
         cycles = []
         for number, start in enumerate(starts, start=1):
+            # About 100 days of advisory before the assessment, after the previous report's release (CYC-1).
+            advisory = start - timedelta(days=rng.randint(90, 110))
+            if cycles:
+                advisory = max(advisory, cycles[-1]["report_release_date"] + timedelta(days=1))
             cycles.append(self._add(
-                "cycle", factory_id=fid, number=number, assessment_date=start,
+                "cycle", factory_id=fid, number=number, start_date=advisory, assessment_date=start,
                 report_release_date=start + timedelta(days=rng.randint(21, 35)),
-                lead_assessor_id=rng.choice(self.staff["assessors"])["id"], created_at=self._at(start, rng)))
+                lead_assessor_id=rng.choice(self.staff["assessors"])["id"], created_at=self._at(advisory, rng)))
+        ctx["cycles"] = cycles
         return cycles
 
     def _subscriptions(self, ctx, listed, since: date) -> None:
@@ -375,10 +381,15 @@ class _Generator:
                 continue
             asked = self._at(since + timedelta(days=rng.randint(1, 20)), rng)
             decided = asked + timedelta(days=rng.randint(1, 10)) if status != "requested" else None
+            # What an accepted subscription covers, as subscriptions.accept keeps it: the cycle in progress.
+            first = None
+            if status == "active":
+                day = decided.astimezone(ZoneInfo(self.programme.timezone)).date()
+                first = max((c["number"] for c in ctx.get("cycles", []) if c["start_date"] <= day), default=0)
             self._add("subscription", buyer_organisation_id=brand["id"], factory_id=fid, status=status,
                       requested_at=asked, requested_by_id=rng.choice(self.buyers[brand["id"]])["id"],
                       accepted_at=decided if status == "active" else None, decided_at=decided,
-                      decided_by_id=manager if decided else None)
+                      decided_by_id=manager if decided else None, first_cycle_number=first)
             if status == "active":
                 ctx.setdefault("subscribed", []).append(brand["id"])
 
@@ -744,7 +755,11 @@ class _Generator:
                             "translations": tr(cluster=("cluster", f["cluster_id"]),
                                                compliance_point=("point", f["compliance_point_id"]))}
                            for f in sorted(public, key=lambda f: f["id"])]
-        of_cycle = [i for i in ctx["items"] if i["cycle_id"] == cycle["id"]]
+        # The IP as the report covers it (domain.reports.counts): items tracking a finding of
+        # the cycle (merged repeats too) and the advisory items of the cycle.
+        assessed = {f["ip_item_id"] for f in ctx["findings"] if f["cycle_id"] == cycle["id"] and f["ip_item_id"]}
+        counted = [i for i in ctx["items"]
+                   if i["id"] in assessed or (i["cycle_id"] == cycle["id"] and i["origin"] == "advisory")]
         return {
             "taken_at": taken.isoformat(),
             "enterprise": {
@@ -762,9 +777,9 @@ class _Generator:
             "report_date": _iso(report["report_date"]),
             "sections": sections,
             "overview_counts": {
-                "findings": sum(1 for f in ctx["findings"] if f["cycle_id"] == cycle["id"]),
-                "advisory": sum(1 for i in of_cycle if i["origin"] == "advisory"),
-                "completed": sum(1 for i in of_cycle if i["status"] == "completed"),
+                "findings": sum(1 for i in counted if i["id"] in assessed),
+                "advisory": sum(1 for i in counted if i["origin"] == "advisory" and i["id"] not in assessed),
+                "completed": sum(1 for i in counted if i["status"] == "completed"),
             },
             "annexes": {"ip": ip, "training": training, "members": members, "meetings": meetings, "visits": visits,
                         "public": public_annex, "public_findings": public_findings},

@@ -148,12 +148,16 @@ def make_api_token(user, name="Supplier system", days=90, **kw):
 
 # --- cycles and findings -----------------------------------------------------------------
 
-def make_cycle(factory, number=1, assessment_date=None, report_release_date=None, **kw) -> Cycle:
-    """Cycle ``number`` of ``factory``, assessed 120 days ago unless told; its assessment
-    report not released unless ``report_release_date`` is given."""
-    assessment_date = assessment_date or date.today() - timedelta(days=120)
-    cycle = Cycle(factory_id=factory.id, number=number, assessment_date=assessment_date,
-                  report_release_date=report_release_date, **kw)
+def make_cycle(factory, number=1, assessment_date=None, report_release_date=None, start_date=None,
+               **kw) -> Cycle:
+    """Cycle ``number`` of ``factory`` (CYC-1), its assessment report not released unless
+    ``report_release_date`` is given. Given ``start_date`` alone, a cycle in its advisory period,
+    not assessed yet; given an assessment date alone, a cycle that starts on it; given neither,
+    one assessed 120 days ago."""
+    if assessment_date is None and start_date is None:
+        assessment_date = date.today() - timedelta(days=120)
+    cycle = Cycle(factory_id=factory.id, number=number, start_date=start_date or assessment_date,
+                  assessment_date=assessment_date, report_release_date=report_release_date, **kw)
     db.session.add(cycle)
     db.session.flush()
     return cycle
@@ -183,31 +187,43 @@ def make_finding(cycle, point_name="Overtime Wages", text="Overtime not paid at 
 # --- IP -----------------------------------------------------------------------------------
 
 def make_ip_item(cycle=None, point_name="Overtime Wages", text="Overtime not paid at 150%", *, finding=None,
-                 point=None, publicly_reported=None, by=None, **fields) -> IPItem:
+                 point=None, publicly_reported=None, by=None, findings=(), **fields) -> IPItem:
     """An IP item made from an assessment finding, as the import makes it (with its "created"
-    event by ``by``): from ``finding``, or from a new finding of ``cycle`` (see make_finding).
-    ``fields`` (status, lead_person, target_date...) are then set on the item as they are,
-    without the rules or events of an edit."""
+    event by ``by``): from ``finding``, or from a new finding of ``cycle`` (see make_finding);
+    it also tracks ``findings`` (repeats of later assessments merged into it, IP-8).
+    ``fields`` (status, lead_person, target_date, completed_by...) are then set on the item as
+    they are, without the rules or events of an edit."""
     if finding is None:
         finding = make_finding(cycle, point_name, text, publicly_reported, point=point)
     item = ip_ops.item_from_finding(finding, by)
     for field, value in fields.items():
         setattr(item, field, value)
     db.session.flush()
+    for repeat in findings:
+        repeat.ip_item_id = item.id
+    db.session.flush()
     return item
 
 
 def make_advisory_item(cycle, point_name="Welfare Facilities", area="Not enough drinking water points", *,
-                       point=None, by=None, visit=None, raised_by=None, **fields) -> IPItem:
+                       point=None, by=None, visit=None, raised_by=None, status=None, completed_by=None,
+                       completion_date=None, **fields) -> IPItem:
     """An item the factory or its EA put forward during ``cycle`` (origin advisory), created as
     the IP's "new item" form creates it, by ``by``; ``raised_by`` names the catalogue's source
     ("Self-diagnosis", "Management"...), ``visit`` the advisory visit it came from. ``fields``
-    are set with it (lead_person, status, target_date...)."""
+    are set with it (lead_person, target_date...); ``status`` (Completed: on ``completion_date``,
+    today unless told, by ``completed_by``) is then set as it is, without the rules of a change."""
     factory = cycle.factory
     point = point or catalogue_point(point_name, factory.programme)
     raised_by_id = catalogue_row(RaisedBy, raised_by, factory.programme).id if raised_by else None
     values = {"area_of_improvement": area, "cluster_id": point.cluster_id, "compliance_point_id": point.id, **fields}
     item = ip_ops.create_item(factory, by, cycle, Origin.ADVISORY, values, visit=visit, raised_by_id=raised_by_id)
+    if status is not None:
+        item.status = status
+    if completed_by is not None:
+        item.completed_by_id = completed_by.id
+    if completion_date is not None or completed_by is not None:
+        item.completion_date = completion_date or date.today()
     db.session.flush()
     return item
 
@@ -241,7 +257,7 @@ _ANY_AUTHOR = {
 
 
 def make_report(cycle, kind=ReportKind.PR1, *, author=None, sections=None, report_date=None,
-                status=ReportStatus.DRAFT, frozen=False) -> ProgressReport:
+                status=ReportStatus.DRAFT, frozen=False, approved_at=None) -> ProgressReport:
     """A report of ``cycle`` created and written as its author does (one open report of a kind
     per cycle): ``sections`` ({section key: answers}, saved in that order) default to the
     SUBMITTABLE answers; pass {} for a blank report. ``author`` (the factory's user for a PR1,
@@ -263,7 +279,7 @@ def make_report(cycle, kind=ReportKind.PR1, *, author=None, sections=None, repor
         if kind is ReportKind.PR1 or status is ReportStatus.SUBMITTED:
             report.submitted_at = now
         if status is ReportStatus.APPROVED:
-            report.approved_at = now
+            report.approved_at = approved_at or now
     db.session.flush()
     return report
 

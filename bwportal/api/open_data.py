@@ -100,9 +100,10 @@ def _data(programme_id: int | None) -> dict:
         programme = db.session.get(Programme, programme_id)
         if programme is None:
             abort(404)
-    today = datetime.now(UTC).date()
-    with force_locale("en"):
-        pages = transparency.listed_pages(today, programme_id)
+    now = datetime.now(UTC)
+    today = now.date()
+    with force_locale("en"):  # listed as the pages list them: by each programme's local date
+        pages = transparency.listed_pages(transparency.local_days(now), programme_id)
     last = max((page.changed_at for page in pages), default=datetime.combine(today, datetime.min.time(), UTC))
     return {
         "licence": {"name": current_app.config["OPEN_DATA_LICENCE"],

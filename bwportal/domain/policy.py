@@ -24,7 +24,7 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.EA: frozenset({
         "enterprise.view",
         "ip.view", "ip.edit", "ip.verify", "ip.import", "ip.comment", "ip.export",
-        "assessments.view", "visits.view", "visits.edit",
+        "assessments.view", "cycles.start", "visits.view", "visits.edit",
         "report.view", "report.create", "report.review",
         "training.view", "training.edit",
         "committee.view", "committee.edit_members",
@@ -34,16 +34,17 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.ASSESSOR: frozenset({
         "enterprise.view",
         "ip.view", "ip.assessor_comment", "ip.export",
-        "assessments.view", "assessments.edit", "visits.view",
+        "assessments.view", "assessments.edit", "cycles.start", "visits.view",
         "report.view", "training.view", "committee.view", "public.view",
         "dashboard.factory",
     }),
+    # Buyers read the assessment reports of the cycles their subscription covers (PR-9, PUB-1).
     Role.BUYER: frozenset({"enterprise.view", "ip.view", "ip.export", "report.view", "public.view",
-                           "buyer.dashboard", "subscription.request"}),
+                           "assessments.view", "buyer.dashboard", "subscription.request"}),
     Role.ADMIN: frozenset({
         "enterprise.view", "enterprise.edit",
         "ip.view", "ip.export",
-        "assessments.view", "assessments.edit", "visits.view",
+        "assessments.view", "assessments.edit", "cycles.start", "visits.view",
         "catalogue.edit", "report.view", "admin.manage", "subscription.revoke",
         "training.view", "committee.view", "public.view",
         "dashboard.programme", "dashboard.factory",

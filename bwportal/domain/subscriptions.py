@@ -6,11 +6,14 @@ A buyer asks to subscribe to an active factory that lists the brand among its cu
 (ENT-1); the factory accepts or declines; the programme admin may revoke. Every change is
 one move of ``MOVES``. Operations add to the session and flush; the caller commits.
 
-Coverage (DOMAIN.md "A buyer's subscription covers a cycle"): an active subscription covers
-the cycles that had not ended before the day it was accepted, i.e. the cycle in progress on
-that day and every later one. A cycle runs from its assessment date until the factory's next
-cycle starts. The day is the factory's local day (its programme's time zone). An active
-subscription without an accepted date (made before the dates were kept) covers every cycle.
+Coverage (DOMAIN.md "A buyer's subscription covers a cycle"; PR-9, PUB-1): an active
+subscription covers the cycles that had not ended before the day it was accepted, i.e. the
+cycle in progress on that day and every later one. A cycle runs from its start (its advisory
+period, CYC-1) until the factory's next cycle starts; the day is the factory's local day (its
+programme's time zone). What is covered is decided once, when the factory accepts, and kept
+(``Subscription.first_cycle_number``): buyers keep what they were given, whatever cycles are
+recorded later with whatever dates. An active subscription without it (made before it was
+kept) covers every cycle.
 """
 
 from dataclasses import dataclass
@@ -177,6 +180,7 @@ def request(user, factory: Factory) -> Subscription:
     subscription.requested_at = datetime.now(UTC)
     subscription.requested_by_id = user.id
     subscription.accepted_at = None
+    subscription.first_cycle_number = None
     subscription.decided_at = None
     subscription.decided_by_id = None
     db.session.flush()
@@ -197,6 +201,10 @@ def _decide(user, subscription: Subscription, name: str) -> Subscription:
     subscription.decided_by_id = user.id
     if move.target is ACTIVE:
         subscription.accepted_at = now
+        # Coverage is fixed here, once (PR-9): never recomputed from dates afterwards.
+        subscription.first_cycle_number = first_covered_number(
+            [(number, starts) for _id, number, starts in _cycles_of([subscription.factory_id]).get(
+                subscription.factory_id, [])], accepted_on(subscription))
     db.session.flush()
     _record(user, name, subscription, before, move.target)
     return subscription
@@ -245,34 +253,36 @@ def accepted_on(subscription: Subscription) -> date | None:
 
 
 def first_covered_number(cycles, accepted: date | None) -> int:
-    """The number of the first covered cycle, given the factory's cycles as (number,
-    assessment date): the cycle in progress on ``accepted`` (the latest one started by then).
-    0 when every cycle is covered (no date, or no cycle had started yet)."""
+    """The number of the first cycle a subscription accepted on ``accepted`` covers, given the
+    factory's cycles as (number, start date): the cycle in progress on that day (the latest
+    one started by then). 0 when every cycle is covered (no date, or no cycle had started yet).
+    Asked once, when the subscription is accepted."""
     started = [number for number, starts in cycles if accepted is not None and starts <= accepted]
     return max(started, default=0)
 
 
 def _cycles_of(factory_ids) -> dict[int, list[tuple[int, int, date]]]:
-    """The cycles of these factories as (id, number, assessment date), by factory id."""
+    """The cycles of these factories as (id, number, start date), by factory id."""
     by_factory: dict[int, list[tuple[int, int, date]]] = {}
     ids = list(factory_ids)
     if ids:
         for cycle_id, factory_id, number, starts in db.session.execute(
-                select(Cycle.id, Cycle.factory_id, Cycle.number, Cycle.assessment_date)
+                select(Cycle.id, Cycle.factory_id, Cycle.number, Cycle.start_date)
                 .where(Cycle.factory_id.in_(ids))):
             by_factory.setdefault(factory_id, []).append((cycle_id, number, starts))
     return by_factory
 
 
-def _first_of(subscription: Subscription, cycles) -> int:
-    return first_covered_number([(number, starts) for _id, number, starts in cycles], accepted_on(subscription))
+def _first_of(subscription: Subscription) -> int:
+    """The first covered cycle's number, as kept when the subscription was accepted."""
+    return subscription.first_cycle_number or 0
 
 
 def covers(subscription: Subscription | None, cycle: Cycle) -> bool:
     """Whether ``subscription`` is active and covers ``cycle`` (see the module's docstring)."""
     if subscription is None or subscription.status is not ACTIVE or cycle.factory_id != subscription.factory_id:
         return False
-    return cycle.number >= _first_of(subscription, _cycles_of([cycle.factory_id]).get(cycle.factory_id, []))
+    return cycle.number >= _first_of(subscription)
 
 
 def covered_cycle_ids(subscriptions) -> set[int]:
@@ -281,9 +291,9 @@ def covered_cycle_ids(subscriptions) -> set[int]:
     cycles = _cycles_of({s.factory_id for s in active})
     covered: set[int] = set()
     for subscription in active:
-        of_factory = cycles.get(subscription.factory_id, [])
-        first = _first_of(subscription, of_factory)
-        covered.update(cycle_id for cycle_id, number, _starts in of_factory if number >= first)
+        first = _first_of(subscription)
+        covered.update(cycle_id for cycle_id, number, _starts in cycles.get(subscription.factory_id, [])
+                       if number >= first)
     return covered
 
 
@@ -325,25 +335,22 @@ def buyer_recipients(factory: Factory, cycle: Cycle) -> list[User]:
 
 def buyer_recipients_of(cycles, chunk: int = 5000) -> dict[int, list[User]]:
     """``buyer_recipients`` for many cycles (the deadline sweep; anything with id, factory_id
-    and number): cycle id -> its buyer users by e-mail; none for an inactive factory. Two
-    queries per ``chunk`` factories and one for the users, whatever the number of cycles."""
+    and number): cycle id -> its buyer users by e-mail; none for an inactive factory. One
+    query per ``chunk`` factories and one for the users, whatever the number of cycles."""
     cycles = list(cycles)
     factory_ids = sorted({cycle.factory_id for cycle in cycles})
     subscriptions: list[Subscription] = []
-    of_factory: dict[int, list[tuple[int, int, date]]] = {}
     for start in range(0, len(factory_ids), chunk):
-        found = list(db.session.scalars(
+        subscriptions += db.session.scalars(
             select(Subscription).join(Factory, Factory.id == Subscription.factory_id)
             .where(Subscription.factory_id.in_(factory_ids[start:start + chunk]), Subscription.status == ACTIVE,
-                   Factory.active, lists_brand(Subscription.factory_id, Subscription.buyer_organisation_id))))
-        of_factory.update(_cycles_of({s.factory_id for s in found}))
-        subscriptions += found
+                   Factory.active, lists_brand(Subscription.factory_id, Subscription.buyer_organisation_id)))
     if not subscriptions:
         return {}
     firsts: dict[int, list[tuple[int, int]]] = {}  # factory id -> (brand, first covered cycle number)
     for subscription in subscriptions:
         firsts.setdefault(subscription.factory_id, []).append(
-            (subscription.buyer_organisation_id, _first_of(subscription, of_factory.get(subscription.factory_id, []))))
+            (subscription.buyer_organisation_id, _first_of(subscription)))
     users_of: dict[int, list[User]] = {}
     for user in db.session.scalars(select(User).where(
             User.role == Role.BUYER, User.active,

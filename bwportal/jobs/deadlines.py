@@ -1,6 +1,7 @@
 """The deadline sweep (PR-3, JOB-2), run by ``rq cron`` every hour with TZ=UTC: for each
 programme, on its local date, the PR1 reminders and notices of each active factory's
-latest cycle, and the EAs' reminders for verifications past due. The database is the
+latest cycle (about the cycle's obligation, PR-11: met once any PR1 of it is final), and the
+EAs' reminders for verifications past due. The database is the
 source of truth; each notice is keyed (kind, object, recipient, due date), so running the
 sweep twice, or two sweeps at once, writes each notice once."""
 
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from ..domain.ip.queries import verification_entries
 from ..domain.notices import notify as notices
 from ..domain.notices.outbox import take_committed
-from ..domain.reports.deadlines import pr1_notices
+from ..domain.reports.deadlines import PR1State, pr1_notices, pr1_state
 from ..domain.subscriptions import buyer_recipients_of
 from ..domain.time import today_in
 from ..extensions import db
@@ -23,25 +24,29 @@ from .outbox import relay
 
 def _latest_cycles(programme_id: int) -> list:
     """The latest cycle of each active factory of the programme, as plain rows (id, factory_id,
-    number, assessment_date, report_release_date, factory_name): no ORM objects to build."""
+    number, start_date, report_release_date, factory_name): no ORM objects to build."""
     latest = (select(Cycle.factory_id, func.max(Cycle.number).label("number"))
               .join(Factory, Factory.id == Cycle.factory_id)
               .where(Factory.programme_id == programme_id, Factory.active).group_by(Cycle.factory_id).subquery())
     return list(db.session.execute(
-        select(Cycle.id, Cycle.factory_id, Cycle.number, Cycle.assessment_date, Cycle.report_release_date,
+        select(Cycle.id, Cycle.factory_id, Cycle.number, Cycle.start_date, Cycle.report_release_date,
                Factory.name.label("factory_name"))
         .join(latest, (Cycle.factory_id == latest.c.factory_id) & (Cycle.number == latest.c.number))
         .join(Factory, Factory.id == Cycle.factory_id)))
 
 
-def _pr1_statuses(programme_id: int) -> dict:
-    """cycle id -> the status of its latest PR1, for the programme's active factories (a join,
-    not an IN list of every cycle: SQLite allows 32,766 parameters)."""
-    rows = db.session.execute(
-        select(ProgressReport.cycle_id, ProgressReport.status).join(Factory, Factory.id == ProgressReport.factory_id)
-        .where(Factory.programme_id == programme_id, Factory.active, ProgressReport.kind == ReportKind.PR1)
-        .order_by(ProgressReport.id))
-    return {cycle_id: status for cycle_id, status in rows}
+def _pr1_states(programme_id: int) -> dict:
+    """cycle id -> the state of its PR1 obligation (from the statuses of all its PR1s, not the
+    latest one's), for the programme's active factories (a join, not an IN list of every
+    cycle: SQLite allows 32,766 parameters)."""
+    statuses: dict[int, set] = {}
+    for cycle_id, status in db.session.execute(
+            select(ProgressReport.cycle_id, ProgressReport.status)
+            .join(Factory, Factory.id == ProgressReport.factory_id)
+            .where(Factory.programme_id == programme_id, Factory.active, ProgressReport.kind == ReportKind.PR1)
+            .distinct()):
+        statuses.setdefault(cycle_id, set()).add(status)
+    return {cycle_id: pr1_state(found) for cycle_id, found in statuses.items()}
 
 
 @with_app_context
@@ -57,10 +62,10 @@ def sweep(now: datetime | None = None) -> Counter:
     for programme in db.session.scalars(select(Programme).order_by(Programme.id)):
         today = today_in(programme.timezone, now)
         cycles = _latest_cycles(programme.id)
-        statuses = _pr1_statuses(programme.id)
+        states = _pr1_states(programme.id)
         due_now = [(cycle, kind, due, audience) for cycle in cycles
-                   for kind, due, audience in pr1_notices(cycle.assessment_date, cycle.report_release_date,
-                                                          statuses.get(cycle.id), today)]
+                   for kind, due, audience in pr1_notices(cycle.start_date, cycle.report_release_date,
+                                                          states.get(cycle.id, PR1State.PENDING), today)]
         users = notices.factory_user_ids_of({c.factory_id for c, _k, _d, audience in due_now if audience == "factory"})
         buyers = {cycle_id: [user.id for user in found] for cycle_id, found in buyer_recipients_of(
             {c.id: c for c, _k, _d, audience in due_now if audience == "buyers"}.values()).items()}

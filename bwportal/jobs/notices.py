@@ -25,7 +25,10 @@ def _words(kind, params: dict) -> tuple[str, str]:
         values["report"] = gettext(report_name)
     if values.get("due"):
         values["due"] = format_date(date.fromisoformat(values["due"]), "long")
-    return gettext(kind.subject, **values), gettext(kind.body, **values)
+    body = gettext(kind.body, **values)
+    if values.get("reason"):  # the EA's words, as written: a report sent back says why
+        body += "\n\n" + gettext("Their comments: %(reason)s", reason=values["reason"])
+    return gettext(kind.subject, **values), body
 
 
 def render(row, locale: str | None = None) -> tuple[str, str, str, str]:

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -54,6 +54,10 @@ class Subscription(db.Model):
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # PR-9, PUB-1: what an accepted subscription covers, fixed when it was accepted: cycles
+    # numbered from this one on (0: every cycle). Never recomputed from dates, so a cycle
+    # recorded later, back-dated or not, takes nothing away (domain.subscriptions).
+    first_cycle_number: Mapped[int | None] = mapped_column(Integer)
 
     buyer_organisation = relationship("BuyerOrganisation", lazy="joined")
     factory = relationship("Factory", lazy="joined")

@@ -2,22 +2,30 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Text, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 
 
 class Cycle(db.Model):
-    """A numbered service cycle; it starts on the assessment date."""
+    """A numbered service cycle (CYC-1): it starts with about 100 days of advisory and
+    self-diagnosis (``start_date``), then the assessment (``assessment_date``, unknown until
+    it is recorded) and the release of its report (``report_release_date``). It runs until
+    the factory's next cycle starts."""
 
     __tablename__ = "cycle"
-    __table_args__ = (UniqueConstraint("factory_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("factory_id", "number"),
+        CheckConstraint("assessment_date IS NULL OR assessment_date >= start_date", name="assessed_after_start"),
+        CheckConstraint("report_release_date IS NULL OR assessment_date IS NOT NULL", name="released_when_assessed"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)
     number: Mapped[int]
-    assessment_date: Mapped[date] = mapped_column(Date)
+    start_date: Mapped[date] = mapped_column(Date)
+    assessment_date: Mapped[date | None] = mapped_column(Date)
     report_release_date: Mapped[date | None] = mapped_column(Date)
     lead_assessor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,7 +1,7 @@
 """The assessor's journey in Debian chromium, with and without JavaScript: record a new
 cycle for a factory, then a finding on it; the finding shows in the cycle."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -27,6 +27,8 @@ def test_assessor_records_a_cycle_and_a_finding(journey_page):
     page.goto(f"/factories/{mekong.id}/cycles")
     form = page.locator("form", has=page.get_by_role("button", name="Record cycle"))
     form.get_by_label("Cycle number").fill("7")
+    # CYC-1: the cycle began with its advisory period; its assessment is today.
+    form.get_by_label("Start of the cycle").fill((date.today() - timedelta(days=30)).isoformat())
     form.get_by_label("Assessment date").fill(date.today().isoformat())
     form.get_by_role("button", name="Record cycle").click()
     expect(page.locator("main")).to_contain_text("Cycle 7 recorded.")

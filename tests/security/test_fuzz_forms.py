@@ -143,6 +143,7 @@ FORMS: dict[str, list[Use]] = {
     "/factories/<int:factory_id>/cycles/<int:cycle_id>/import/confirm": [
         Use("assessor", fields={"payload": "hidden"})],
     "/factories/<int:factory_id>/cycles/<int:cycle_id>/release-date": [Use("assessor")],
+    "/factories/<int:factory_id>/cycles/<int:cycle_id>/assessment": [Use("assessor")],
     "/factories/<int:factory_id>/visits": [Use("ea")],
     "/factories/<int:factory_id>/visits/<int:visit_id>/edit": [Use("ea")],
     # --- the improvement plan
@@ -169,7 +170,9 @@ FORMS: dict[str, list[Use]] = {
     "/factories/<int:factory_id>/public-issues/files/<int:file_id>/delete": [
         Use("factory_user", page=F + "/public-issues/{finding_id}/respond", **BUTTON)],
     # --- progress reports
-    "/factories/<int:factory_id>/reports/new": [Use("factory_user"), Use("ea")],
+    # Every cycle of the factory's has a PR1 in progress, so no page offers the factory the form.
+    "/factories/<int:factory_id>/reports/new": [
+        Use("factory_user", fields={"cycle_id": "select", "report_date": "date"}), Use("ea")],
     "/factories/<int:factory_id>/reports/<int:report_id>/<any(submit, approve, send_back, release):action>": [
         Use("factory_user", {"action": "submit", "report_id": "pr1"}, **BUTTON),
         Use("ea", {"action": "approve", "report_id": "pr1_submitted"}, **BUTTON),

@@ -98,8 +98,11 @@ EXPECTED_ACTIONS: dict[str, frozenset[str]] = {
     "ip.verify": frozenset({"ea"}),  # IP-3, IP-5: only an EA completes, after the checks
     "ip.import": frozenset({"ea"}),  # CYC-2, 002 §3.4.2: the EA imports the findings into the IP
     # CYC-1..3: assessors record assessments, the admin manages cycles; the EA logs visits, the factory reads.
-    "assessments.view": FIELD_STAFF,
+    # A cycle starts with its advisory period, before its assessment (CYC-1): the EA, an assessor or the
+    # admin starts it. Buyers read the assessment reports of the cycles they cover (PR-9, PUB-1; DOMAIN.md).
+    "assessments.view": ALL,
     "assessments.edit": frozenset({"assessor", "admin"}),
+    "cycles.start": frozenset({"ea", "assessor", "admin"}),
     "visits.view": FIELD_STAFF,
     "visits.edit": frozenset({"ea"}),
     # PR-1, PR-2, PR-7, PR-9: the factory writes PR1, the EA reviews it and writes PR2; buyers read finals.

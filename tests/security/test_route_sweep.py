@@ -270,7 +270,10 @@ def _transparency(world, upload) -> dict:
     old = f.make_cycle(world.bandung, 2, today - timedelta(days=400), report_release_date=today - timedelta(days=380))
     latest = f.make_cycle(world.bandung, 3, today - timedelta(days=60), report_release_date=today - timedelta(days=40))
     _, public = _public_finding(latest, "Public finding of Bandung Textiles")
+    public.verified_by_id, public.verified_at = world.ea.id, datetime.now(UTC)  # PUB-2: public once verified
     files["public"] = f.make_evidence_file(public, upload)
+    _, unverified = _public_finding(latest, "Another public finding of Bandung Textiles")
+    files["bandung's file of a response not verified yet"] = f.make_evidence_file(unverified, upload)
     _, private = _public_finding(latest, secret(world.bandung) + " (not public)", publicly_reported=False)
     files["bandung's file of a finding that is not public"] = f.make_evidence_file(private, upload)
     _, older = _public_finding(old, secret(world.bandung) + " (an older assessment)")

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bwportal.domain.reports.deadlines import buyer_notice_day, factory_notice_day, pr1_notices
+from bwportal.domain.reports.deadlines import buyer_notice_day, factory_notice_day, pr1_notices, pr1_state
 from bwportal.domain.time import add_months
 from bwportal.models import ReportStatus
 
@@ -25,8 +25,9 @@ def test_notice_days():
     assert buyer_notice_day(START) == date(2026, 7, 14)  # 30 June plus 14 days
 
 
-def _kinds(today, status=None):
-    return [kind for kind, _due, _who in pr1_notices(START, RELEASE, status, today)]
+def _kinds(today, *statuses):
+    """The notices of a cycle whose PR1s are in ``statuses`` (none: no PR1 yet)."""
+    return [kind for kind, _due, _who in pr1_notices(START, RELEASE, pr1_state(statuses), today)]
 
 
 def test_due_reminders_a_week_before_and_on_the_day_only_while_not_submitted():

@@ -142,12 +142,31 @@ def test_overview_counts(world, cycle):
 
 def test_pr1_is_due_30_days_after_the_report_release(world, cycle):
     released = cycle.report_release_date
-    due = deadlines.pr1_due(cycle, released + timedelta(days=25))
+    due = deadlines.obligation_of(cycle, released + timedelta(days=25)).owed
     assert (due.due_date, due.days_left, due.overdue) == (released + timedelta(days=30), 5, False)
-    late = deadlines.pr1_due(cycle, released + timedelta(days=33))
-    assert (late.days_left, late.overdue) == (-3, True)
+    late = deadlines.obligation_of(cycle, released + timedelta(days=33))
+    assert (late.owed.days_left, late.overdue) == (-3, True)
     cycle.report_release_date = None
-    assert deadlines.pr1_due(cycle, date.today()) is None
+    assert deadlines.obligation_of(cycle, date.today()).owed is None
+
+
+def test_a_cycle_s_pr1_obligation_is_met_once_any_of_its_pr1s_is_final(world, cycle):
+    """PR-3, PR-11: the obligation is the cycle's: a corrective draft after a final PR1 owes
+    nothing and is never overdue; a submitted one is no longer owed by the factory."""
+    late = cycle.report_release_date + timedelta(days=70)
+    assert deadlines.obligation_of(cycle, late).state is deadlines.PR1State.PENDING
+    f.make_report(cycle, status=ReportStatus.APPROVED)
+    corrective = f.make_report(cycle)  # a new draft after the final one (000 [7])
+    db.session.commit()
+    obligation = deadlines.obligation_of(cycle, late)
+    assert (obligation.state, obligation.met, obligation.due, obligation.owed, obligation.overdue) == (
+        deadlines.PR1State.MET, True, None, None, False)
+    corrective.status = ReportStatus.SUBMITTED
+    db.session.commit()
+    assert deadlines.obligation_of(cycle, late).met
+    assert deadlines.pr1_state([ReportStatus.SUBMITTED, ReportStatus.DRAFT]) is deadlines.PR1State.SUBMITTED
+    assert deadlines.pr1_state([ReportStatus.DRAFT]) is deadlines.PR1State.PENDING
+    assert deadlines.pr1_state([]) is deadlines.PR1State.PENDING
 
 
 def test_snapshot_holds_every_annex(world, cycle):

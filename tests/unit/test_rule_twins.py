@@ -18,9 +18,9 @@ from bwportal.domain.ip.status import (
     verification_overdue_sql,
 )
 from bwportal.domain.reports.deadlines import (
+    due_date,
+    due_date_sql,
     first_pr1_submissions,
-    pr1_due_date,
-    pr1_due_date_sql,
     pr1_timeliness,
     pr1_timeliness_sql,
 )
@@ -83,7 +83,7 @@ def test_pr1_due_date_and_timeliness_twins_agree_with_the_rules(factory):
     cases = []
     number = 0
     for release in (date(2026, 2, 12), date(2026, 2, 13), date(2026, 2, 20), None):  # due the 14th, 15th, 22nd
-        due = pr1_due_date(release)
+        due = due_date(release)
         firsts = [None]
         if due is not None:
             midnight = datetime(due.year, due.month, due.day, 17, 0, tzinfo=UTC)  # local midnight after the due day
@@ -99,7 +99,7 @@ def test_pr1_due_date_and_timeliness_twins_agree_with_the_rules(factory):
     first = first_pr1_submissions(select(Factory.id))
     timezone = factory.programme.timezone
     rows = {cycle_id: (due, state) for cycle_id, due, state in db.session.execute(
-        select(Cycle.id, pr1_due_date_sql(Cycle.report_release_date),
+        select(Cycle.id, due_date_sql(Cycle.report_release_date),
                pr1_timeliness_sql(Cycle.report_release_date, first.c.first, timezone, TODAY))
         .outerjoin(first, first.c.cycle_id == Cycle.id))}
     seen = set()
@@ -107,7 +107,7 @@ def test_pr1_due_date_and_timeliness_twins_agree_with_the_rules(factory):
         due, state = rows[cycle_id]
         local_day = submitted.astimezone(ZoneInfo(timezone)).date() if submitted else None
         expected = pr1_timeliness(release, local_day, TODAY)
-        assert due == pr1_due_date(release), release
+        assert due == due_date(release), release
         assert state == (expected.value if expected else None), (release, submitted)
         seen.add(state)
     assert seen == {"on_time", "late", "overdue", "not_due", None}

@@ -4,6 +4,7 @@ about a factory's cycle."""
 from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 
 from bwportal.domain import subscriptions as subs
 from bwportal.domain.reports import queries as rq
@@ -203,11 +204,13 @@ def cycles(world):
     return made
 
 
-def accepted_on(world, day_or_datetime):
-    subscription = subs.request(world.buyer, world.mekong)
-    subs.accept(world.factory2_user, subscription)
-    subscription.accepted_at = (day_or_datetime if isinstance(day_or_datetime, datetime)
-                                else at_noon(day_or_datetime))
+def accepted_on(world, day_or_datetime, buyer=None):
+    """``buyer``'s (the world's buyer by default) subscription to Mekong, asked and accepted
+    at that moment (noon in Phnom Penh on a day)."""
+    moment = day_or_datetime if isinstance(day_or_datetime, datetime) else at_noon(day_or_datetime)
+    with time_machine.travel(moment, tick=False):
+        subscription = subs.request(buyer or world.buyer, world.mekong)
+        subs.accept(world.factory2_user, subscription)
     db.session.commit()
     return subscription
 
@@ -225,8 +228,24 @@ def test_the_accepted_day_is_the_factory_s_local_day(world, cycles):
     # 20:00 UTC on 14 January is 03:00 on 15 January in Phnom Penh: cycle 2 has started.
     subscription = accepted_on(world, datetime(2025, 1, 14, 20, 0, tzinfo=UTC))
     assert [subs.covers(subscription, c) for c in cycles] == [False, True, True]
-    subscription.accepted_at = datetime(2025, 1, 14, 16, 0, tzinfo=UTC)  # 23:00 local, still cycle 1
-    assert [subs.covers(subscription, c) for c in cycles] == [True, True, True]
+    earlier = accepted_on(world, datetime(2025, 1, 14, 16, 0, tzinfo=UTC), world.other_buyer)  # 23:00 local
+    assert [subs.covers(earlier, c) for c in cycles] == [True, True, True]  # still cycle 1
+
+
+def test_coverage_is_kept_when_a_back_dated_cycle_is_recorded(world, cycles):
+    """PR-9, PUB-1: what a subscription covers is decided when it is accepted, never recomputed
+    from dates: a cycle recorded afterwards, dated before the acceptance, takes nothing away."""
+    subscription = accepted_on(world, date(2026, 6, 1))  # cycle 3 in progress
+    old = f.make_report(cycles[2], report_date=cycles[2].assessment_date, status=ReportStatus.APPROVED)
+    db.session.commit()
+    assert rq.visible_to(world.buyer, old) and subs.buyer_recipients(world.mekong, cycles[2]) == [world.buyer]
+    fourth = f.make_cycle(world.mekong, 4, date(2026, 5, 20))  # back-dated: started before the acceptance
+    db.session.commit()
+    db.session.expire_all()
+    assert rq.visible_to(world.buyer, old)  # still readable: the buyer was told about it
+    assert subs.covers(subscription, cycles[2]) and subs.covers(subscription, fourth)
+    assert subs.buyer_covered_cycle_ids(world.buyer, [world.mekong.id]) == {cycles[2].id, fourth.id}
+    assert subs.buyer_recipients(world.mekong, cycles[2]) == [world.buyer]
 
 
 def test_another_factory_s_cycle_is_never_covered(world, cycles):
@@ -260,8 +279,8 @@ def test_buyer_recipients_follow_the_subscription(world, cycles):
     other = subs.request(world.other_buyer, world.mekong)
     assert subs.buyer_recipients(world.mekong, cycles[2]) == []  # requested: nothing yet
     subs.decline(world.factory2_user, other)
-    subs.accept(world.factory2_user, subscription)
-    subscription.accepted_at = at_noon(date(2025, 6, 1))
+    with time_machine.travel(at_noon(date(2025, 6, 1)), tick=False):
+        subs.accept(world.factory2_user, subscription)
     db.session.commit()
     assert subs.buyer_recipients(world.mekong, cycles[2]) == [world.buyer, colleague]  # not the declined brand
     assert subs.buyer_recipients(world.mekong, cycles[1]) == [world.buyer, colleague]

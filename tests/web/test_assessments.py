@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bwportal.extensions import db
-from bwportal.models import Cycle, Finding, Programme, Role
+from bwportal.models import Cycle, Finding, Programme, Role, Subscription
 from tests import factories as f
 
 HX = {"HX-Request": "true"}
@@ -34,8 +34,12 @@ def cycle_count(factory) -> int:
     return db.session.scalar(select(func.count(Cycle.id)).where(Cycle.factory_id == factory.id))
 
 
-def cycle_data(number="1", assessment=TODAY - timedelta(days=30), release="", lead=""):
-    return {"number": str(number), "assessment_date": assessment.isoformat() if assessment else "",
+def cycle_data(number="1", assessment=TODAY - timedelta(days=30), release="", lead="", start=None):
+    """The new-cycle form; the cycle starts 100 days before its assessment unless ``start`` says."""
+    if start is None:
+        start = assessment - timedelta(days=100) if assessment else TODAY - timedelta(days=130)
+    return {"number": str(number), "start_date": start.isoformat() if isinstance(start, date) else start,
+            "assessment_date": assessment.isoformat() if assessment else "",
             "report_release_date": release.isoformat() if isinstance(release, date) else release,
             "lead_assessor_id": str(lead)}
 
@@ -69,11 +73,11 @@ def test_index_lists_cycles_newest_first_with_their_counts(login, world):
     rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)[1:]
     cells = [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S) for r in rows]
     assert "Cycle 2" in cells[0][0] and "Cycle 1" in cells[1][0]
-    assert cells[0][1].strip() == "Mar 11, 2025" and "Not released yet" in cells[0][2]
-    assert cells[1][2].strip() == "Apr 2, 2024"
-    assert [c.strip() for c in cells[0][4:6]] == ["3", "1"]
-    assert [c.strip() for c in cells[1][4:6]] == ["1", "1"]
-    assert "Record a new cycle" not in html  # the factory reads only
+    assert cells[0][2].strip() == "Mar 11, 2025" and "Not released yet" in cells[0][3]
+    assert cells[1][3].strip() == "Apr 2, 2024"
+    assert [c.strip() for c in cells[0][5:7]] == ["3", "1"]
+    assert [c.strip() for c in cells[1][5:7]] == ["1", "1"]
+    assert "Start a new cycle" not in html  # the factory reads only
     assert f'href="/factories/{world.angkor.id}/cycles"' in html  # the menu links here
 
 
@@ -82,35 +86,66 @@ def test_every_role_with_assessments_view_reads_the_list(login, world, who):
     assert login(getattr(world, who)).get(cycles_url(world.angkor)).status_code == 200
 
 
-def test_buyer_may_not_read_assessment_reports(login, world):
-    cycle = f.make_cycle(world.angkor)
+def test_buyers_read_the_assessment_reports_of_the_cycles_they_cover(login, world):
+    """PR-9, PUB-1 (DOMAIN.md: a subscription covers a cycle's assessment report and progress
+    reports): a subscribed buyer reads the covered cycles' reports, never edits; a cycle its
+    subscription does not cover is a 404, and so is a factory it does not follow."""
+    old = f.make_cycle(world.angkor, 1, date(2024, 3, 5), date(2024, 4, 2))
+    covered = f.make_cycle(world.angkor, 2, date(2025, 3, 11), date(2025, 4, 1))
+    f.make_finding(covered, "Overtime Wages", "Overtime paid at 100%")
+    subscription = db.session.scalar(select(Subscription).filter_by(factory_id=world.angkor.id))
+    subscription.first_cycle_number = 2
+    mekong = f.make_cycle(world.mekong, 1)
     db.session.commit()
     client = login(world.buyer)
-    assert client.get(cycles_url(world.angkor)).status_code == 403
-    assert client.get(cycle_url(cycle)).status_code == 403
+    html = client.get(cycles_url(world.angkor)).get_data(as_text=True)
+    assert "Cycle 2" in html and "Cycle 1" not in html and "Start a new cycle" not in html
+    page = client.get(cycle_url(covered))
+    assert page.status_code == 200 and "Overtime paid at 100%" in page.get_data(as_text=True)
+    assert "Add a finding" not in page.get_data(as_text=True)
+    assert client.get(cycle_url(old)).status_code == 404
+    assert client.get(cycle_url(mekong)).status_code == 404
+    assert client.post(cycle_url(covered) + "/findings", data=finding_data()).status_code == 403
 
 
 @pytest.mark.parametrize("who", ["assessor", "admin"])
 def test_assessor_and_admin_record_a_cycle(login, world, who):
     client = login(getattr(world, who))
     form = client.get(cycles_url(world.angkor)).get_data(as_text=True)
-    assert "Record a new cycle" in form and 'name="number"' in form and 'value="1"' in form
-    response = client.post(cycles_url(world.angkor),
-                           data=cycle_data(1, date(2025, 2, 3), date(2025, 3, 1), world.assessor.id))
+    assert "Start a new cycle" in form and 'name="number"' in form and 'value="1"' in form
+    assert 'name="start_date"' in form and 'name="assessment_date"' in form
+    response = client.post(cycles_url(world.angkor), data=cycle_data(
+        1, date(2025, 2, 3), date(2025, 3, 1), world.assessor.id, start=date(2024, 10, 28)))
     assert response.status_code == 302
     cycle = db.session.scalar(select(Cycle).where(Cycle.factory_id == world.angkor.id))
-    assert (cycle.number, cycle.assessment_date, cycle.report_release_date, cycle.lead_assessor_id) == (
-        1, date(2025, 2, 3), date(2025, 3, 1), world.assessor.id)
+    assert (cycle.number, cycle.start_date, cycle.assessment_date, cycle.report_release_date,
+            cycle.lead_assessor_id) == (1, date(2024, 10, 28), date(2025, 2, 3), date(2025, 3, 1), world.assessor.id)
     assert response.location.endswith(cycle_url(cycle))
     assert "Cycle 1 recorded." in client.get(response.location).get_data(as_text=True)
 
 
-@pytest.mark.parametrize("who", ["ea", "factory_user", "buyer"])
-def test_roles_without_assessments_edit_cannot_record_cycles(login, world, who):
+@pytest.mark.parametrize("who", ["factory_user", "buyer"])
+def test_roles_that_do_not_start_cycles_cannot_record_them(login, world, who):
     client = login(getattr(world, who))
     response = client.post(cycles_url(world.angkor), data=cycle_data(1))
     assert response.status_code == 403
     assert cycle_count(world.angkor) == 0
+
+
+def test_the_ea_starts_a_cycle_without_its_assessment(login, world):
+    """CYC-1: a cycle starts with its advisory period; the EA starts it, and the assessment is
+    recorded later by an assessor (what an EA sends of it is not taken)."""
+    client = login(world.ea)
+    form = client.get(cycles_url(world.angkor)).get_data(as_text=True)
+    assert 'name="start_date"' in form and 'name="assessment_date"' not in form
+    response = client.post(cycles_url(world.angkor), data=cycle_data(1, date(2025, 2, 3), start=date(2024, 11, 1)))
+    assert response.status_code == 302
+    cycle = db.session.scalar(select(Cycle).where(Cycle.factory_id == world.angkor.id))
+    assert (cycle.start_date, cycle.assessment_date, cycle.report_release_date) == (date(2024, 11, 1), None, None)
+    page = client.get(cycle_url(cycle)).get_data(as_text=True)
+    assert "Not assessed yet" in page and "Record the assessment" not in page
+    assert client.post(cycle_url(cycle) + "/assessment",
+                       data={"assessment_date": "2025-02-03"}).status_code == 403
 
 
 def test_the_number_defaults_to_the_last_plus_one(login, world):
@@ -159,7 +194,11 @@ def test_release_before_the_assessment_is_refused(login, world, headers):
         (cycle_data(number=""), "number", "Please enter the cycle number."),
         (cycle_data(number="two"), "number", "Please enter a whole number, such as 120."),
         (cycle_data(number="0"), "number", "Please enter a whole number from 1 to 999."),
-        (cycle_data(assessment=None), "assessment_date", "Please enter the assessment date."),
+        (cycle_data(start=""), "start_date", "Please enter the date the cycle starts."),
+        (cycle_data(assessment=TODAY - timedelta(days=30), start=TODAY - timedelta(days=20)), "assessment_date",
+         "The assessment cannot be before the start of the cycle."),
+        (cycle_data(assessment=None, release=TODAY), "report_release_date",
+         "Please enter the assessment date first: a report is released after its assessment."),
         ({**cycle_data(), "assessment_date": "31.02.2025"}, "assessment_date", "Please enter a date, such as"),
         (cycle_data(release="soon"), "report_release_date", "Please enter a date, such as"),
         (cycle_data(lead="999999"), "lead_assessor_id", "Please choose one of the options in the list."),
@@ -176,9 +215,11 @@ def test_bad_cycle_input_is_refused_with_a_message(login, world, data, field, me
 
 def test_a_date_typed_day_first_is_understood(login, world):
     client = login(world.admin)
-    response = client.post(cycles_url(world.angkor), data={**cycle_data(), "assessment_date": "03-02-2025"})
+    response = client.post(cycles_url(world.angkor), data={**cycle_data(), "assessment_date": "03-02-2025",
+                                                           "start_date": "01-11-2024"})
     assert response.status_code == 302
-    assert db.session.scalar(select(Cycle.assessment_date)) == date(2025, 2, 3)
+    assert db.session.execute(select(Cycle.start_date, Cycle.assessment_date)).one() == (
+        date(2024, 11, 1), date(2025, 2, 3))
 
 
 def test_lead_assessor_is_one_of_the_programmes_assessors(login, world):
@@ -193,17 +234,20 @@ def test_lead_assessor_is_one_of_the_programmes_assessors(login, world):
 
 
 def test_cycles_start_in_the_order_of_their_numbers(login, world):
-    f.make_cycle(world.angkor, 1, date(2024, 1, 10))
-    f.make_cycle(world.angkor, 3, date(2026, 1, 10))
+    """CYC-1: a cycle starts after the previous one was assessed, and is assessed before the next starts."""
+    f.make_cycle(world.angkor, 1, date(2024, 1, 10), start_date=date(2023, 10, 1))
+    f.make_cycle(world.angkor, 3, date(2026, 1, 10), start_date=date(2025, 10, 1))
     db.session.commit()
     client = login(world.admin)
-    response = client.post(cycles_url(world.angkor), data=cycle_data(2, date(2023, 6, 1)))
+    response = client.post(cycles_url(world.angkor), data=cycle_data(2, None, start=date(2023, 12, 1)))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Cycle 1 started on Jan 10, 2024; a later cycle must start after that date." in html
-    response = client.post(cycles_url(world.angkor), data=cycle_data(2, date(2026, 2, 1)))
+    assert "Cycle 1 was assessed on Jan 10, 2024; a later cycle must start after that date." in html
+    response = client.post(cycles_url(world.angkor), data=cycle_data(2, date(2025, 10, 5), start=date(2025, 6, 1)))
     html = response.get_data(as_text=True)
-    assert "Cycle 3 started on Jan 10, 2026; an earlier cycle must start before that date." in html
+    assert response.status_code == 422
+    assert "Cycle 3 started on Oct 1, 2025; an earlier cycle must start and be assessed before that date." in html
+    assert cycle_count(world.angkor) == 2
     assert client.post(cycles_url(world.angkor), data=cycle_data(2, date(2025, 1, 10))).status_code == 302
 
 
@@ -361,6 +405,38 @@ def test_release_date_is_edited_and_checked(login, world, headers):
     assert cleared.status_code in (200, 302)
     db.session.expire_all()
     assert db.session.get(Cycle, cycle.id).report_release_date is None
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+def test_the_assessment_of_a_started_cycle_is_recorded_later(login, world, headers):
+    """CYC-1: a cycle in its advisory period has no assessment date; the assessor records it
+    once it took place (not before the cycle started, not once the next one started), and
+    only then can the report's release date be entered."""
+    cycle = f.make_cycle(world.angkor, 1, start_date=date(2025, 1, 10))
+    f.make_cycle(world.angkor, 2, start_date=date(2026, 1, 10))
+    db.session.commit()
+    client = login(world.assessor)
+    page = client.get(cycle_url(cycle)).get_data(as_text=True)
+    assert "Not assessed yet" in page and "Record the assessment" in page and "Save release date" not in page
+    url = cycle_url(cycle) + "/assessment"
+    early = client.post(url, data={"assessment_date": "2025-01-09", "lead_assessor_id": ""}, headers=headers)
+    assert early.status_code == 422
+    assert "Cycle 1 started on Jan 10, 2025; its assessment cannot be earlier." in early.get_data(as_text=True)
+    late = client.post(url, data={"assessment_date": "2026-01-10", "lead_assessor_id": ""}, headers=headers)
+    assert late.status_code == 422 and "this cycle must be assessed before that date" in late.get_data(as_text=True)
+    refused = client.post(cycle_url(cycle) + "/release-date", data={"report_release_date": "2025-05-01"},
+                          headers=headers)
+    assert refused.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Cycle, cycle.id).assessment_date is None
+    saved = client.post(url, data={"assessment_date": "2025-04-20", "lead_assessor_id": str(world.assessor.id)},
+                        headers=headers)
+    assert saved.status_code == (200 if headers else 302)
+    db.session.expire_all()
+    recorded = db.session.get(Cycle, cycle.id)
+    assert (recorded.assessment_date, recorded.lead_assessor_id) == (date(2025, 4, 20), world.assessor.id)
+    page = client.get(cycle_url(cycle)).get_data(as_text=True)
+    assert "Apr 20, 2025" in page and "Save release date" in page
 
 
 # --- import from a file ----------------------------------------------------------------------

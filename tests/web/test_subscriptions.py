@@ -157,12 +157,12 @@ def test_the_dashboard_leaves_out_a_final_pr2_of_a_cycle_not_covered(login, worl
     # the latest final PR2, of cycle 1
     old_pr2 = f.make_report(old, ReportKind.PR2, report_date=old.assessment_date, status=ReportStatus.APPROVED)
     row = f.subscribe(world.brand, world.mekong)
-    row.accepted_at = datetime.now(UTC)  # accepted today: cycle 2 and later
+    row.accepted_at, row.first_cycle_number = datetime.now(UTC), 2  # accepted today: cycle 2 and later
     db.session.commit()
     html = login(world.buyer).get("/dashboard").get_data(as_text=True)
     mekong = html[html.index("Mekong Apparel"):].split("</tr>")[0]
     assert "Cycle 2" in mekong and f"/reports/{old_pr2.id}" not in mekong and "Not released yet" in mekong
-    row.accepted_at = None  # accepted before dates were kept: every cycle
+    row.accepted_at, row.first_cycle_number = None, None  # accepted before coverage was kept: every cycle
     db.session.commit()
     html = login(world.buyer).get("/dashboard").get_data(as_text=True)
     assert f"/reports/{old_pr2.id}" in html

@@ -1,13 +1,13 @@
 """The public Transparency Portal (PUB-3): listed from the second released cycle, the latest
 released assessment only, nothing private, evidence files only when public, cacheable."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from bwportal.domain.public import transparency as public
 from bwportal.extensions import db
-from bwportal.models import Cycle
+from bwportal.models import Cycle, Finding
 from tests import factories as f
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -156,7 +156,7 @@ def test_the_page_shows_the_latest_released_assessment_with_responses(client, li
     assert "Overtime paid at the normal rate" in html and "All overtime now paid at 150%" in html
     assert "Annual leave not paid" in html and "Leave paid from next month" in html
     assert "Exit blocked on floor 2" in html and "The factory has not responded yet." in html
-    assert html.count(">Verified<") == 1 and html.count("Not yet verified") == 1
+    assert html.count(">Verified by Better Work<") == 1 and html.count(">Not yet verified by Better Work<") == 1
     assert f"/transparency/files/{listed['photo'].id}" in html and "payslips.png" in html
     assert f"/transparency/files/{listed['scan'].id}" in html and "payroll.pdf" in html
     assert "Old cycle overtime finding" not in html and "Old cycle response text" not in html
@@ -223,6 +223,68 @@ def test_files_not_shown_on_a_public_page_are_not_served(app, client, world, lis
     mekong_file = f.make_evidence_file(f.make_public_response(finding, "Paid"), app.config["UPLOAD_DIR"])
     db.session.commit()
     assert client.get(f"/transparency/files/{mekong_file.id}").status_code == 404
+
+
+def test_evidence_is_public_only_once_an_ea_verified_the_response(app, client, world, listed):
+    """PUB-2: the public reads a response's text at once, marked as not yet verified by Better
+    Work, and its files only after an EA verified the response (workers' privacy)."""
+    from bwportal.domain.public import issues
+
+    leave = db.session.scalar(db.select(Finding).filter_by(text="Annual leave not paid"))
+    response = issues.response_for(leave.id)
+    payroll = f.make_evidence_file(response, app.config["UPLOAD_DIR"], original_name="payroll-faces.png")
+    db.session.commit()
+    html = client.get(page_of(listed["angkor"])).get_data(as_text=True)
+    card = html[html.index("Annual leave not paid"):]
+    card = card[:card.index("</li>")]
+    assert "Leave paid from next month" in card and "Not yet verified by Better Work" in card
+    assert "payroll-faces.png" not in html and f"/transparency/files/{payroll.id}" not in html
+    assert client.get(f"/transparency/files/{payroll.id}").status_code == 404
+    issues.verify(response, world.ea, response.version)
+    db.session.commit()
+    html = app.test_client().get(page_of(listed["angkor"])).get_data(as_text=True)
+    assert "payroll-faces.png" in html
+    assert app.test_client().get(f"/transparency/files/{payroll.id}").status_code == 200
+    # Edited after verification: unverified again, and the file is private again until verified.
+    issues.save_response(leave, world.factory_user, "Leave paid from this month", response.version, [],
+                         app.config["UPLOAD_DIR"])
+    db.session.commit()
+    assert app.test_client().get(f"/transparency/files/{payroll.id}").status_code == 404
+
+
+def test_the_upload_form_says_when_files_become_public(login, world, listed):
+    """PUB-2: the factory is told, where it uploads, that files are public only once verified."""
+    finding = listed["public_finding"]
+    html = login(world.factory_user).get(
+        f"/factories/{world.angkor.id}/public-issues/{finding.id}/respond").get_data(as_text=True)
+    assert "Files become public only after your Enterprise Advisor has verified the response" in html
+    assert "not yet verified by Better Work" in html
+
+
+def test_a_release_counts_on_the_programme_s_local_day(app, world):
+    """PUB-3 (issue 16, 12): "released by today" is each programme's local date. At 20:00 UTC
+    on 1 March it is 2 March in Phnom Penh (a report released on 2 March is out) and still
+    1 March in Managua (not out there yet)."""
+    import time_machine
+
+    from bwportal.models import Programme
+
+    managua = f.make_programme(name="Nicaragua", country="NI", committee_short="PICC", default_locale="es",
+                               timezone="America/Managua")
+    nicaragua = f.make_factory(managua, name="Managua Sewing")
+    for factory in (world.angkor, nicaragua):
+        f.make_cycle(factory, 1, date(2025, 1, 10), date(2025, 2, 1))
+        f.make_cycle(factory, 2, date(2026, 2, 1), date(2026, 3, 2))
+    db.session.commit()
+    assert db.session.get(Programme, world.kh.id).timezone == "Asia/Phnom_Penh"
+    with time_machine.travel(datetime(2026, 3, 1, 20, 0, tzinfo=UTC), tick=False):
+        client = app.test_client()
+        html = client.get("/transparency").get_data(as_text=True)
+        assert "Angkor Garments" in html and "Managua Sewing" not in html
+        assert client.get(page_of(world.angkor)).status_code == 200
+        assert client.get(page_of(nicaragua)).status_code == 404
+    with time_machine.travel(datetime(2026, 3, 2, 7, 0, tzinfo=UTC), tick=False):  # 01:00 in Managua
+        assert app.test_client().get(page_of(nicaragua)).status_code == 200
 
 
 def test_a_public_file_missing_on_disk_is_not_found(app, client, listed):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bwportal.domain.annexes.visits import programme_today
 from bwportal.extensions import db
-from bwportal.models import AdvisoryVisit
+from bwportal.models import AdvisoryVisit, Cycle
 from tests import factories as f
 
 HX = {"HX-Request": "true"}
@@ -130,6 +130,24 @@ def test_the_days_at_the_edges_are_allowed(login, world, cycles, today):
                        (cycles[0], cycles[0].assessment_date), (cycles[0], cycles[1].assessment_date - timedelta(1))]:
         assert client.post(log_url(world.angkor), data=visit_data(cycle, day)).status_code == 302, (cycle, day)
     assert len(visits(world.angkor)) == 4
+
+
+def test_visits_are_logged_from_the_cycle_s_start_before_its_assessment(login, world, today):
+    """CYC-1, CYC-3: a cycle starts with about 100 days of advisory; its visits are logged from
+    its start, while it has no assessment yet, and not before the start."""
+    client = login(world.ea)
+    started = client.post(f"/factories/{world.angkor.id}/cycles",
+                          data={"number": "1", "start_date": (today - timedelta(days=40)).isoformat()})
+    assert started.status_code == 302  # the EA starts the cycle; its assessment is months away
+    cycle = db.session.scalar(select(Cycle).where(Cycle.factory_id == world.angkor.id))
+    assert cycle.assessment_date is None
+    form = client.get(log_url(world.angkor)).get_data(as_text=True)
+    assert "Log a visit" in form
+    assert client.post(log_url(world.angkor), data=visit_data(cycle, today - timedelta(days=40))).status_code == 302
+    assert client.post(log_url(world.angkor), data=visit_data(cycle, today - timedelta(days=10))).status_code == 302
+    early = client.post(log_url(world.angkor), data=visit_data(cycle, today - timedelta(days=41)))
+    assert early.status_code == 422 and "a visit of this cycle cannot be earlier." in early.get_data(as_text=True)
+    assert [v.visit_date for v in visits(world.angkor)] == [today - timedelta(days=40), today - timedelta(days=10)]
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,8 @@ from ...forms.fields import MaxLength, WholeNumberField
 
 NOT_IN_LIST = _l("Please choose one of the options in the list.")
 RELEASE_BEFORE_ASSESSMENT = _l("The report cannot be released before the assessment date.")
+RELEASE_WITHOUT_ASSESSMENT = _l("Please enter the assessment date first: a report is released after its assessment.")
+ASSESSMENT_BEFORE_START = _l("The assessment cannot be before the start of the cycle.")
 
 
 def strip(value):
@@ -29,7 +31,9 @@ def choice_field(label, required_message=None):
                        invalid_value_message=NOT_IN_LIST, invalid_choice_message=NOT_IN_LIST)
 
 
-class CycleForm(FlaskForm):
+class StartCycleForm(FlaskForm):
+    """A new cycle begins with its advisory period (CYC-1): its number and start date."""
+
     number = WholeNumberField(
         _l("Cycle number"),
         validators=[
@@ -37,20 +41,57 @@ class CycleForm(FlaskForm):
             NumberRange(min=1, max=999, message=_l("Please enter a whole number from 1 to 999.")),
         ],
     )
-    assessment_date = DayField(
-        _l("Assessment date"), validators=[InputRequired(_l("Please enter the assessment date."))]
+    start_date = DayField(
+        _l("Start of the cycle"), validators=[InputRequired(_l("Please enter the date the cycle starts."))]
     )
+
+    @property
+    def assessment(self) -> dict:
+        """What the form says of the assessment: nothing, for who may only start a cycle."""
+        return {}
+
+
+class CycleForm(StartCycleForm):
+    """Assessors and programme admins may record the assessment with the cycle (an earlier
+    cycle entered late), or leave it for later."""
+
+    assessment_date = DayField(_l("Assessment date"), validators=[Optional()])
     report_release_date = DayField(_l("Report release date"), validators=[Optional()])
     lead_assessor_id = choice_field(_l("Lead assessor"))
 
     def set_assessors(self, assessors) -> None:
-        self.lead_assessor_id.choices = [SelectChoice("", _l("— None —"))] + [
-            SelectChoice(a.id, a.name) for a in assessors
-        ]
+        self.lead_assessor_id.choices = assessor_choices(assessors)
+
+    @property
+    def assessment(self) -> dict:
+        return {"assessment_date": self.assessment_date.data, "report_release_date": self.report_release_date.data,
+                "lead_assessor_id": self.lead_assessor_id.data}
+
+    def validate_assessment_date(self, field):
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError(ASSESSMENT_BEFORE_START)
 
     def validate_report_release_date(self, field):
+        if field.data and not self.assessment_date.data:
+            raise ValidationError(RELEASE_WITHOUT_ASSESSMENT)
         if field.data and self.assessment_date.data and field.data < self.assessment_date.data:
             raise ValidationError(RELEASE_BEFORE_ASSESSMENT)
+
+
+def assessor_choices(assessors) -> list:
+    return [SelectChoice("", _l("— None —"))] + [SelectChoice(a.id, a.name) for a in assessors]
+
+
+class AssessmentForm(FlaskForm):
+    """The cycle's assessment, recorded once it took place."""
+
+    assessment_date = DayField(
+        _l("Assessment date"), validators=[InputRequired(_l("Please enter the assessment date."))]
+    )
+    lead_assessor_id = choice_field(_l("Lead assessor"))
+
+    def set_assessors(self, assessors) -> None:
+        self.lead_assessor_id.choices = assessor_choices(assessors)
 
 
 class ReleaseDateForm(FlaskForm):
@@ -61,6 +102,8 @@ class ReleaseDateForm(FlaskForm):
         self._assessment_date = cycle.assessment_date
 
     def validate_report_release_date(self, field):
+        if field.data and self._assessment_date is None:
+            raise ValidationError(RELEASE_WITHOUT_ASSESSMENT)
         if field.data and field.data < self._assessment_date:
             raise ValidationError(RELEASE_BEFORE_ASSESSMENT)
 

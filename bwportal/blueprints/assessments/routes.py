@@ -8,8 +8,8 @@ import csv
 import io
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +21,15 @@ from ...extensions import htmx
 from ...models import Cycle
 from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory, load_scoped
-from .forms import ConfirmImportForm, CycleForm, FindingForm, ImportForm, ReleaseDateForm
+from .forms import (
+    AssessmentForm,
+    ConfirmImportForm,
+    CycleForm,
+    FindingForm,
+    ImportForm,
+    ReleaseDateForm,
+    StartCycleForm,
+)
 
 bp = Blueprint("assessments", __name__, url_prefix="/factories/<int:factory_id>/cycles")
 
@@ -31,18 +39,21 @@ IMPORT_SALT = "findings-import"
 def _load_cycle(factory_id: int, cycle_id: int, action: str):
     factory = load_factory(factory_id, action)
     cycle = load_scoped(Cycle, cycle_id)
-    if cycle.factory_id != factory.id:
-        abort(404)  # a cycle of another factory, even one this user may see
+    if cycle.factory_id != factory.id or not ops.readable_by(current_user, cycle):
+        abort(404)  # a cycle of another factory, even one this user may see; a buyer's cycle not covered
     return factory, cycle
 
 
 # --- the list of cycles ------------------------------------------------------------------
 
 
-def _cycle_form(factory, blank=False) -> CycleForm:
-    """The form as posted, or ``blank`` (with the next number) to record another cycle."""
-    form = CycleForm(formdata=None) if blank else CycleForm()
-    form.set_assessors(ops.programme_assessors(factory.programme_id))
+def _cycle_form(factory, blank=False) -> StartCycleForm:
+    """The form as posted, or ``blank`` (with the next number) to start another cycle.
+    Assessors and admins may record the assessment with it; an EA only starts a cycle."""
+    kind = CycleForm if can(current_user, "assessments.edit") else StartCycleForm
+    form = kind(formdata=None) if blank else kind()
+    if kind is CycleForm:
+        form.set_assessors(ops.programme_assessors(factory.programme_id))
     if blank:
         form.number.data = ops.next_cycle_number(factory.id)
     return form
@@ -51,29 +62,30 @@ def _cycle_form(factory, blank=False) -> CycleForm:
 def _render_cycles(factory, form, status=200, saved=None):
     template = "assessments/_cycles.html" if htmx else "assessments/index.html"
     return render_template(template, factory=factory, form=form, saved=saved,
-                           summaries=ops.cycle_summaries(factory.id)), status
+                           summaries=ops.cycle_summaries(factory.id, current_user)), status
 
 
 @bp.get("")
 @login_required
 def index(factory_id: int):
     factory = load_factory(factory_id, "assessments.view")
-    form = _cycle_form(factory, blank=True) if can(current_user, "assessments.edit") else None
+    form = _cycle_form(factory, blank=True) if can(current_user, "cycles.start") else None
     return _render_cycles(factory, form)
 
 
 @bp.post("")
 @login_required
 def create_cycle(factory_id: int):
-    factory = load_factory(factory_id, "assessments.edit")
+    factory = load_factory(factory_id, "cycles.start")
     form = _cycle_form(factory)
-    if form.validate_on_submit() and _number_free(factory, form) and _cycle_order_ok(factory, form):
+    if form.validate_on_submit() and _number_free(factory, form):
         try:
             with unit_of_work():
-                cycle = ops.record_cycle(factory, form.number.data, form.assessment_date.data,
-                                         form.report_release_date.data, form.lead_assessor_id.data)
+                cycle = ops.record_cycle(factory, form.number.data, form.start_date.data, **form.assessment)
         except (ops.CycleNumberTaken, IntegrityError):
             form.number.errors.append(_taken(form.number.data))
+        except ops.CycleDatesRefused as refused:
+            form.start_date.errors.append(str(refused.args[0]))
         else:
             message = _("Cycle %(number)d recorded.", number=cycle.number)
             if not htmx:
@@ -94,25 +106,6 @@ def _number_free(factory, form) -> bool:
     return True
 
 
-def _cycle_order_ok(factory, form) -> bool:
-    """Cycles are numbered in the order they start: cycle 3 starts after cycle 2, before cycle 4."""
-    before, after = ops.neighbour_cycles(factory.id, form.number.data)
-    start = form.assessment_date.data
-    if before is not None and start <= before.assessment_date:
-        form.assessment_date.errors.append(_(
-            "Cycle %(number)d started on %(date)s; a later cycle must start after that date.",
-            number=before.number, date=format_date(before.assessment_date, "medium"),
-        ))
-        return False
-    if after is not None and start >= after.assessment_date:
-        form.assessment_date.errors.append(_(
-            "Cycle %(number)d started on %(date)s; an earlier cycle must start before that date.",
-            number=after.number, date=format_date(after.assessment_date, "medium"),
-        ))
-        return False
-    return True
-
-
 # --- one cycle: its assessment report ----------------------------------------------------
 
 
@@ -126,13 +119,21 @@ def _release_form(cycle) -> ReleaseDateForm:
     return ReleaseDateForm(cycle, formdata=None, obj=cycle)
 
 
-def _page(factory, cycle, finding_form=None, release_form=None, status=200):
+def _assessment_form(factory, cycle, formdata=True) -> AssessmentForm:
+    form = AssessmentForm(formdata=None, obj=cycle) if formdata is None else AssessmentForm()
+    form.set_assessors(ops.programme_assessors(factory.programme_id))
+    return form
+
+
+def _page(factory, cycle, finding_form=None, release_form=None, assessment_form=None, status=200):
     if can(current_user, "assessments.edit"):
         finding_form = finding_form or _finding_form(factory, blank=True)
-        release_form = release_form or _release_form(cycle)
+        assessment_form = assessment_form or _assessment_form(factory, cycle, formdata=None)
+        if cycle.assessment_date is not None:  # a report is released after its assessment
+            release_form = release_form or _release_form(cycle)
     return render_template(
         "assessments/cycle.html", factory=factory, cycle=cycle, findings=ops.findings_of(cycle),
-        finding_form=finding_form, release_form=release_form,
+        finding_form=finding_form, release_form=release_form, assessment_form=assessment_form,
     ), status
 
 
@@ -141,6 +142,36 @@ def _page(factory, cycle, finding_form=None, release_form=None, status=200):
 def cycle(factory_id: int, cycle_id: int):
     factory, cycle = _load_cycle(factory_id, cycle_id, "assessments.view")
     return _page(factory, cycle)
+
+
+@bp.post("/<int:cycle_id>/assessment")
+@login_required
+def record_assessment(factory_id: int, cycle_id: int):
+    """CYC-1: the assessment of a cycle started earlier, once it took place."""
+    factory, cycle = _load_cycle(factory_id, cycle_id, "assessments.edit")
+    form = _assessment_form(factory, cycle)
+    problem = None
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                ops.record_assessment(cycle, form.assessment_date.data, form.lead_assessor_id.data)
+        except ops.CycleDatesRefused as refused:
+            problem = str(refused.args[0])
+        else:
+            message = _("Assessment recorded.")
+            if not htmx:
+                flash(message, "success")
+                return redirect(url_for("assessments.cycle", factory_id=factory.id, cycle_id=cycle.id))
+            return render_template("assessments/_report_facts.html", factory=factory, cycle=cycle, saved=message,
+                                   assessment_form=_assessment_form(factory, cycle, formdata=None),
+                                   release_form=_release_form(cycle))
+    if problem:
+        form.assessment_date.errors = [*form.assessment_date.errors, problem]
+    if htmx:
+        return render_template("assessments/_report_facts.html", factory=factory, cycle=cycle,
+                               assessment_form=form, release_form=_release_form(cycle)
+                               if cycle.assessment_date is not None else None), 422
+    return _page(factory, cycle, assessment_form=form, status=422)
 
 
 @bp.post("/<int:cycle_id>/findings")
@@ -173,7 +204,7 @@ def set_release_date(factory_id: int, cycle_id: int):
     if not form.validate_on_submit():
         if htmx:
             return render_template("assessments/_report_facts.html", factory=factory, cycle=cycle,
-                                   release_form=form), 422
+                                   release_form=form, assessment_form=_assessment_form(factory, cycle, None)), 422
         return _page(factory, cycle, release_form=form, status=422)
     with unit_of_work():
         ops.set_release_date(cycle, form.report_release_date.data)
@@ -182,7 +213,8 @@ def set_release_date(factory_id: int, cycle_id: int):
         flash(message, "success")
         return redirect(url_for("assessments.cycle", factory_id=factory.id, cycle_id=cycle.id))
     return render_template("assessments/_report_facts.html", factory=factory, cycle=cycle,
-                           release_form=_release_form(cycle), saved=message)
+                           release_form=_release_form(cycle), assessment_form=_assessment_form(factory, cycle, None),
+                           saved=message)
 
 
 # --- importing findings from a file ------------------------------------------------------

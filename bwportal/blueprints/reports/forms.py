@@ -1,5 +1,3 @@
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
@@ -11,8 +9,8 @@ from ...forms.fields import MaxLength
 
 class NewReportForm(FlaskForm):
     cycle_id = SelectField(_l("Cycle"), coerce=int, validate_choice=True)
-    report_date = DayField(_l("Report date"), default=date.today,
-                           validators=[InputRequired(_l("Please enter the report date."))])
+    # Defaults to the programme's today, set by the view (the server's day may be another).
+    report_date = DayField(_l("Report date"), validators=[InputRequired(_l("Please enter the report date."))])
 
 
 class SendBackForm(FlaskForm):

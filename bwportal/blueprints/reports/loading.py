@@ -3,7 +3,7 @@
 from flask import abort
 from flask_login import current_user
 
-from ...domain.reports.deadlines import pr1_due
+from ...domain.reports.deadlines import obligation_of
 from ...domain.reports.queries import visible_to
 from ...domain.time import today_in
 from ...models import ProgressReport, ReportKind
@@ -19,6 +19,8 @@ def load_report(factory_id: int, report_id: int, action: str = "report.view", us
 
 
 def due_for(report) -> object:
+    """The due date a PR1 page shows: its cycle's, while no PR1 of the cycle is submitted or
+    final (PR-3, PR-11); a corrective PR1 of a cycle whose PR1 is final owes nothing."""
     if report.kind is not ReportKind.PR1:
         return None
-    return pr1_due(report.cycle, today_in(report.factory.programme.timezone))
+    return obligation_of(report.cycle, today_in(report.factory.programme.timezone)).owed

@@ -77,10 +77,20 @@ def index(factory_id: int):
     factory = load_factory(factory_id, "report.view")
     cycles = cycles_of(factory.id)
     today = today_in(factory.programme.timezone)
-    due = deadlines.pr1_due(cycles[0], today) if cycles else None
     reports = report_queries.reports_of(factory.id, current_user)
-    return render_template("reports/index.html", factory=factory, reports=reports,
-                           due=due, kind=_kind_for(current_user), due_for=due_for)
+    obligations = {}
+    if current_user.role is not Role.BUYER:  # buyers read reports, not the factory's deadlines
+        # PR-3, PR-11: due dates are the cycles' obligations, not each report's.
+        wanted = {r.cycle_id: r.cycle for r in reports} | ({cycles[0].id: cycles[0]} if cycles else {})
+        obligations = deadlines.obligations_of(wanted.values(), lambda _cycle: today)
+    latest = obligations.get(cycles[0].id) if cycles else None
+    kind = _kind_for(current_user)
+    creatable = []
+    if kind is not None and can(current_user, "report.create"):
+        creatable = editing.creatable_cycles(cycles, kind)
+    return render_template("reports/index.html", factory=factory, reports=reports, kind=kind, creatable=creatable,
+                           due=latest.owed if latest else None, obligations=obligations,
+                           sent_back=report_queries.sent_back_reasons(reports))
 
 
 @bp.route(PREFIX + "/new", methods=["GET", "POST"])
@@ -90,14 +100,20 @@ def new(factory_id: int):
     kind = _kind_for(current_user)
     if kind is None:
         abort(403)
-    cycles = cycles_of(factory.id)
+    every = cycles_of(factory.id)
+    # The form offers only the cycles a report can be created for (assessed, none of this kind
+    # in progress); a form sent for another of the factory's cycles is told why by the domain.
+    cycles = editing.creatable_cycles(every, kind)
     form = NewReportForm()
-    form.cycle_id.choices = [(c.id, _("Cycle %(number)s", number=c.number)) for c in cycles]
-    if not form.is_submitted() and cycles:
-        form.cycle_id.data = cycles[0].id  # the latest cycle (PR-1)
+    form.cycle_id.choices = [(c.id, _("Cycle %(number)s", number=c.number))
+                             for c in (every if form.is_submitted() else cycles)]
+    if not form.is_submitted():
+        form.report_date.data = today_in(factory.programme.timezone)  # the programme's today (PR-1)
+        if cycles:
+            form.cycle_id.data = cycles[0].id  # the latest cycle (PR-1)
     status = 200
     if form.validate_on_submit():
-        cycle = next(c for c in cycles if c.id == form.cycle_id.data)
+        cycle = next(c for c in every if c.id == form.cycle_id.data)
         try:
             with unit_of_work():
                 report = editing.create_report(factory, cycle, kind, form.report_date.data, current_user)
@@ -113,7 +129,10 @@ def new(factory_id: int):
             return redirect(section_url(report, first.key))
     elif form.is_submitted():
         status = 422
-    return render_template("reports/new.html", factory=factory, form=form, kind=kind, cycles=cycles), status
+    # A refused form comes back as sent (the factory's cycles to choose from, the date typed).
+    shown = every if form.is_submitted() else cycles
+    return render_template("reports/new.html", factory=factory, form=form, kind=kind, cycles=shown,
+                           in_progress=report_queries.in_progress(factory.id, kind)), status
 
 
 @bp.get(PREFIX + "/<int:report_id>")
@@ -134,6 +153,7 @@ def document_context(report) -> dict:
     return {**report_content(report),
             "transitions": report_queries.transitions_of(report), "actions": wf.allowed_actions(report, current_user),
             "due": due_for(report), "send_back_form": SendBackForm(), "section_url": section_url,
+            "sent_back": report_queries.sent_back_reasons([report]).get(report.id),
             "choices": report_spec.IP_VALIDATION_CHOICES}
 
 
@@ -152,7 +172,7 @@ def transition(factory_id: int, report_id: int, action: str):
         message = str(refused.args[0])
         if htmx and request.form.get("from") == "inbox":
             return render_template("reports/_inbox_report.html", report=report, error=message,
-                                   send_back_form=form or SendBackForm(), due_for=due_for), 422
+                                   send_back_form=form or SendBackForm(), obligations={}), 422
         flash(message, "error")
         return redirect(request.form.get("from") == "inbox" and url_for("reports.inbox")
                         or url_for("reports.view", factory_id=factory.id, report_id=report.id))
@@ -193,5 +213,8 @@ def inbox():
     factory_ids = visible_factory_ids(current_user)
     reports = report_queries.awaiting_review(factory_ids)
     entries = verification_entries(factory_ids)
+    # PR-3, PR-11: each report's cycle obligation (a corrective PR1 of a final cycle owes nothing).
+    obligations = deadlines.obligations_of({r.cycle_id: r.cycle for r in reports}.values(),
+                                           lambda cycle: today_in(cycle.factory.programme.timezone))
     return render_template("reports/inbox.html", reports=reports, entries=entries, send_back_form=SendBackForm(),
-                           form=VerifyForm(), return_form=ReturnForm(), due_for=due_for)
+                           form=VerifyForm(), return_form=ReturnForm(), obligations=obligations)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...domain.reports import counts, editing
+from ...domain.reports import queries as report_queries
 from ...domain.reports import workflow as wf
 from ...domain.reports.snapshot import ip_annex, wording_of
 from ...domain.reports.spec import IP_VALIDATION_CHOICES, parse_answers, sections_for
@@ -106,13 +107,19 @@ def _render(factory, report, sections, section, *, answers=None, errors=None, co
         ip_items=_ip_items(report) if report.kind is ReportKind.PR2 else [],
         ip_annex=((report.snapshot or {}).get("annexes", {}).get("ip") or ip_annex(report.factory_id))
         if shows_annex else [],
-        may_write=may_write, section_url=section_url, due=due_for(report),
+        may_write=may_write, section_url=section_url,
         comment_form=SectionCommentForm(), comments=_comments(report, section.key),
         counts=(report.snapshot or {}).get("overview_counts") or counts.overview_counts(report.cycle)
         if section.overview_counts else None,
         actions=wf.allowed_actions(report, current_user),
     )
-    return render_template("reports/_section.html" if htmx else "reports/editor.html", **context)
+    if htmx:  # the section only: the page around it (due date, reason, menu) stays as it was
+        return render_template("reports/_section.html", **context)
+    # What the factory must see around the section: the due date of the cycle's obligation,
+    # "Sent back" with the EA's reason, and which sections carry the EA's comments.
+    context.update(due=due_for(report), sent_back=report_queries.sent_back_reasons([report]).get(report.id),
+                   commented=_commented_sections(report))
+    return render_template("reports/editor.html", **context)
 
 
 def _stored(report, key: str):
@@ -130,6 +137,11 @@ def _ip_items(report) -> list[IPItem]:
     return list(db.session.scalars(
         select(IPItem).where(IPItem.factory_id == report.factory_id)
         .order_by(IPItem.publicly_reported.desc(), IPItem.id)).unique())
+
+
+def _commented_sections(report) -> set[str]:
+    return set(db.session.scalars(select(ReportComment.section_key).where(ReportComment.report_id == report.id)
+                                  .distinct()))
 
 
 def _comments(report, key: str) -> list[ReportComment]:

@@ -20,7 +20,9 @@ PUBLIC_CACHE = "public, max-age=300"
 
 
 def _today():
-    return datetime.now(UTC).date()
+    """Each programme's date now (a report released "today" in Phnom Penh is public there,
+    whatever the server's date), read once for the page."""
+    return public.local_days(datetime.now(UTC))
 
 
 def _has_session() -> bool:

@@ -59,7 +59,7 @@ class VisitForm(VisitDetailsForm):
         super().frame(cycles, today)
         self.cycle_id.choices = [
             SelectChoice(c.id, gettext("Cycle %(number)s, from %(date)s", number=c.number,
-                                       date=format_date(c.assessment_date, "medium")))
+                                       date=format_date(c.start_date, "medium")))
             for c in self.cycles
         ]
 

@@ -172,7 +172,7 @@ def credits_of(factory) -> Credits | None:
         .join(TrainingSession, TrainingSession.course_id == TrainingCourse.id)
         .join(Enrolment, Enrolment.session_id == TrainingSession.id)
         .where(Enrolment.factory_id == factory.id, Enrolment.status.in_(COUNTED),
-               TrainingSession.starts_on >= cycle.assessment_date)
+               TrainingSession.starts_on >= cycle.start_date)  # credits are per cycle, from its start
     )
     return Credits(cycle=cycle, credit_days=row.credit_days if row else 0, used_days=sum(used))
 

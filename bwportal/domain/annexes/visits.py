@@ -34,19 +34,20 @@ def programme_today(programme) -> date:
 def visit_date_problem(visit_date: date, cycle: Cycle, cycles: list[Cycle], today: date):
     """Why ``visit_date`` cannot be a visit of ``cycle``, or None.
 
-    A visit happens on or after the cycle's assessment date, not after today, and before the
-    next cycle starts (a later visit belongs to that cycle). ``cycles`` are the factory's.
+    A visit happens on or after the cycle's start (its advisory period comes before its
+    assessment, CYC-1), not after today, and before the next cycle starts (a later visit
+    belongs to that cycle). ``cycles`` are the factory's.
     """
     if visit_date > today:
         return gettext("A visit cannot be logged before it happens: the date is after today.")
-    if visit_date < cycle.assessment_date:
+    if visit_date < cycle.start_date:
         return gettext("Cycle %(number)d started on %(date)s; a visit of this cycle cannot be earlier.",
-                  number=cycle.number, date=format_date(cycle.assessment_date, "medium"))
-    later = [c for c in cycles if c.number > cycle.number and c.assessment_date <= visit_date]
+                       number=cycle.number, date=format_date(cycle.start_date, "medium"))
+    later = [c for c in cycles if c.number > cycle.number and c.start_date <= visit_date]
     if later:
-        nxt = max(later, key=lambda c: c.assessment_date)  # the cycle running on that date
+        nxt = max(later, key=lambda c: c.start_date)  # the cycle running on that date
         return gettext("On this date cycle %(number)d had started (%(date)s); please log the visit in that cycle.",
-                  number=nxt.number, date=format_date(nxt.assessment_date, "medium"))
+                       number=nxt.number, date=format_date(nxt.start_date, "medium"))
     return None
 
 

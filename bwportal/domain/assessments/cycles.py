@@ -1,16 +1,21 @@
 """Service cycles and their assessment reports (CYC-1, CYC-2): queries and operations.
 
+A cycle starts with its advisory period (``start_date``), is assessed later
+(``assessment_date``, None until recorded) and its report released after that.
+
 Operations add to the session and flush; the caller commits, once.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import format_date, gettext
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import Cluster, CompliancePoint, Cycle, Finding, Role, User
+from .. import subscriptions
 from ..errors import DomainError
 from ..programmes import catalogues
 
@@ -33,7 +38,17 @@ def cycles_of(factory_id: int, *options) -> list[Cycle]:
     ))
 
 
-def cycle_summaries(factory_id: int) -> list[CycleSummary]:
+def readable_by(user, cycle: Cycle) -> bool:
+    """Whether ``user``, who may see the cycle's factory, reads its assessment report: buyers
+    only those of the cycles their subscription covers (PR-9, PUB-1); everyone else all."""
+    if user.role is Role.BUYER:
+        return subscriptions.buyer_reads_cycle(user, cycle)
+    return True
+
+
+def cycle_summaries(factory_id: int, user=None) -> list[CycleSummary]:
+    """The factory's cycles with their findings counted, newest first; for a buyer, only the
+    cycles their subscription covers."""
     counts = {
         cycle_id: (total, public or 0)
         for cycle_id, total, public in db.session.execute(
@@ -47,6 +62,9 @@ def cycle_summaries(factory_id: int) -> list[CycleSummary]:
         )
     }
     cycles = cycles_of(factory_id, joinedload(Cycle.lead_assessor))  # the table names each lead assessor
+    if user is not None and user.role is Role.BUYER:
+        covered = subscriptions.buyer_covered_cycle_ids(user, [factory_id])
+        cycles = [c for c in cycles if c.id in covered]
     return [CycleSummary(c, *counts.get(c.id, (0, 0))) for c in cycles]
 
 
@@ -83,23 +101,82 @@ def programme_assessors(programme_id: int) -> list[User]:
     ))
 
 
-def record_cycle(factory, number: int, assessment_date: date, report_release_date: date | None,
-                 lead_assessor_id: int | None) -> Cycle:
-    """A new cycle of ``factory``; raises CycleNumberTaken if the number is used.
+def start_problem(factory_id: int, number: int, start: date, assessment_date: date | None = None) -> str | None:
+    """Why cycle ``number`` cannot start on ``start`` (assessed on ``assessment_date``, if
+    known), or None. Cycles are numbered in the order they run: a cycle starts after the
+    previous one was assessed (or started, while it is not assessed), and it is assessed
+    before the next one starts (CYC-1)."""
+    before, after = neighbour_cycles(factory_id, number)
+    if before is not None:
+        if before.assessment_date is not None and start <= before.assessment_date:
+            return gettext("Cycle %(number)d was assessed on %(date)s; a later cycle must start after that date.",
+                           number=before.number, date=format_date(before.assessment_date, "medium"))
+        if start <= before.start_date:
+            return gettext("Cycle %(number)d started on %(date)s; a later cycle must start after that date.",
+                           number=before.number, date=format_date(before.start_date, "medium"))
+    if after is not None and max(start, assessment_date or start) >= after.start_date:
+        return gettext("Cycle %(number)d started on %(date)s; an earlier cycle must start and be assessed before "
+                       "that date.", number=after.number, date=format_date(after.start_date, "medium"))
+    return None
+
+
+def assessment_problem(cycle: Cycle, assessment_date: date) -> str | None:
+    """Why ``cycle`` cannot have been assessed on ``assessment_date``, or None: on or after the
+    cycle's start, before the next cycle starts, and not after its report's release."""
+    if assessment_date < cycle.start_date:
+        return gettext("Cycle %(number)d started on %(date)s; its assessment cannot be earlier.",
+                       number=cycle.number, date=format_date(cycle.start_date, "medium"))
+    _before, after = neighbour_cycles(cycle.factory_id, cycle.number)
+    if after is not None and assessment_date >= after.start_date:
+        return gettext("Cycle %(number)d started on %(date)s; this cycle must be assessed before that date.",
+                       number=after.number, date=format_date(after.start_date, "medium"))
+    if cycle.report_release_date is not None and assessment_date > cycle.report_release_date:
+        return gettext("The report was released on %(date)s; the assessment cannot be later.",
+                       date=format_date(cycle.report_release_date, "medium"))
+    return None
+
+
+class CycleDatesRefused(DomainError):
+    """Dates that break the order of a factory's cycles; ``args[0]`` says why."""
+
+
+def record_cycle(factory, number: int, start_date: date, assessment_date: date | None = None,
+                 report_release_date: date | None = None, lead_assessor_id: int | None = None) -> Cycle:
+    """A new cycle of ``factory``, starting with its advisory period on ``start_date``; its
+    assessment may be recorded with it (an earlier cycle entered late) or later
+    (``record_assessment``). Raises CycleNumberTaken if the number is used.
 
     The unique constraint (factory, number) catches a concurrent twin at commit.
     """
     if cycle_number_taken(factory.id, number):
         raise CycleNumberTaken()
-    cycle = Cycle(factory_id=factory.id, number=number, assessment_date=assessment_date,
+    problem = start_problem(factory.id, number, start_date, assessment_date)
+    if problem is None and assessment_date is not None and assessment_date < start_date:
+        problem = gettext("The assessment cannot be before the start of the cycle.")
+    if problem is None and report_release_date is not None and (
+            assessment_date is None or report_release_date < assessment_date):
+        problem = gettext("The report cannot be released before the assessment date.")
+    if problem:
+        raise CycleDatesRefused(problem)
+    cycle = Cycle(factory_id=factory.id, number=number, start_date=start_date, assessment_date=assessment_date,
                   report_release_date=report_release_date, lead_assessor_id=lead_assessor_id)
     db.session.add(cycle)
     db.session.flush()
     return cycle
 
 
+def record_assessment(cycle: Cycle, assessment_date: date, lead_assessor_id: int | None) -> None:
+    """The cycle's assessment took place on ``assessment_date`` (CYC-1), led by ``lead_assessor_id``."""
+    problem = assessment_problem(cycle, assessment_date)
+    if problem:
+        raise CycleDatesRefused(problem)
+    cycle.assessment_date = assessment_date
+    cycle.lead_assessor_id = lead_assessor_id
+
+
 def set_release_date(cycle: Cycle, report_release_date: date | None) -> None:
-    if report_release_date is not None and report_release_date < cycle.assessment_date:
+    if report_release_date is not None and (cycle.assessment_date is None
+                                            or report_release_date < cycle.assessment_date):
         raise ValueError("the report cannot be released before the assessment")
     cycle.report_release_date = report_release_date
 

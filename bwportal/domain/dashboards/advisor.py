@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select
 from ...extensions import db
 from ...models import AdvisoryVisit, Cycle, Factory, IPItem, IPStatus, ProgressReport, ReportKind, ReportStatus
 from ..ip.status import awaiting_verification_sql, status_on_sql, verification_overdue_sql
-from ..reports.deadlines import Due, pr1_due
+from ..reports.deadlines import Due, obligations_of
 from ..reports.queries import LIST_OF_REPORTS
 from ..time import today_in
 from .figures import Filters
@@ -112,10 +112,12 @@ def advisor_dashboard(user, filters: Filters, now: datetime | None = None) -> Ad
         .options(LIST_OF_REPORTS))
     for report in reports:  # the newest last
         rows[report.factory_id].pr1 = report
+    # The cycle's PR1 obligation (PR-3, PR-11), not the newest report's: a corrective draft owes nothing.
+    obligations = obligations_of(cycles, lambda cycle: today_in(rows[cycle.factory_id].factory.programme.timezone,
+                                                                 now))
     for row in rows.values():
-        today = today_in(row.factory.programme.timezone, now)
-        if row.cycle is not None and (row.pr1 is None or row.pr1.status is ReportStatus.DRAFT):
-            row.due = pr1_due(row.cycle, today)
+        if row.cycle is not None:
+            row.due = obligations[row.cycle.id].owed
     today = board.today
     one = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
     awaiting = awaiting_verification_sql()

@@ -23,7 +23,7 @@ from ...models import (
     ReportStatus,
 )
 from ..ip.status import is_overdue_sql
-from ..reports.deadlines import Due, Timeliness, first_pr1_submissions, pr1_due, pr1_timeliness
+from ..reports.deadlines import Due, PR1Obligation, Timeliness, first_pr1_submissions, obligations_of, pr1_timeliness
 from ..reports.queries import LIST_OF_REPORTS
 from ..subscriptions import buyer_covered_cycle_ids
 from ..tenancy import visible_factories
@@ -37,12 +37,17 @@ LATEST, BEFORE = "latest", "before"  # the latest released assessment, and the o
 class FactoryRow:
     factory: Factory
     cycle: Cycle | None = None
-    pr1: ProgressReport | None = None  # the latest final PR1 of the latest cycle
-    pr1_due: Due | None = None  # while no PR1 of the latest cycle is final
+    pr1: ProgressReport | None = None  # the latest final PR1 of the latest cycle, if the buyer reads it
+    obligation: PR1Obligation | None = None  # the latest cycle's PR1 obligation (PR-3, PR-11)
     pr2: ProgressReport | None = None  # the latest final PR2
     open_public: int = 0
     overdue: int = 0
     timeliness: Timeliness | None = None  # of the latest cycle's PR1 (None: no due date yet)
+
+    @property
+    def pr1_due(self) -> Due | None:
+        """The due date, while no PR1 of the latest cycle is final."""
+        return self.obligation.due if self.obligation is not None else None
 
 
 @dataclass
@@ -85,11 +90,12 @@ def buyer_rows(user, today_utc: date | None = None) -> list[FactoryRow]:
     first = first_pr1_submissions(ids)
     firsts = {cycle_id: when for cycle_id, when in db.session.execute(
         select(first.c.cycle_id, first.c.first).where(first.c.cycle_id.in_(cycle_ids)))}
+    obligations = obligations_of([row.cycle for row in rows.values()],
+                                 lambda cycle: today_in(rows[cycle.factory_id].factory.programme.timezone))
     for row in rows.values():
         today = today_in(row.factory.programme.timezone)
-        if row.cycle is not None and row.pr1 is None:
-            row.pr1_due = pr1_due(row.cycle, today)
         if row.cycle is not None:
+            row.obligation = obligations[row.cycle.id]
             submitted = firsts.get(row.cycle.id)
             submitted_on = _local_day(submitted, row.factory.programme.timezone) if submitted else None
             row.timeliness = pr1_timeliness(row.cycle.report_release_date, submitted_on, today)

@@ -23,7 +23,7 @@ from ...models import (
     User,
 )
 from ..ip.status import awaiting_verification_sql, delayed_sql_parts, status_on, verification_overdue_sql
-from ..reports.deadlines import Timeliness, first_pr1_submissions, pr1_due_date_sql, pr1_timeliness_sql
+from ..reports.deadlines import Timeliness, due_date_sql, first_pr1_submissions, pr1_timeliness_sql
 from ..sqldates import month_of
 from ..tenancy import visible_factory_ids
 from ..time import today_in
@@ -101,7 +101,7 @@ def _pr1(board, scope, timezone, today, filters) -> None:
     """PR1 on time per cycle number, and per month of its due date over the period: one
     query counting by (cycle number, month due, timeliness), summed both ways here."""
     first = first_pr1_submissions(scope)
-    due = pr1_due_date_sql(Cycle.report_release_date)
+    due = due_date_sql(Cycle.report_release_date)
     released = select(Cycle.number.label("number"), month_of(due).label("month"),
                       pr1_timeliness_sql(Cycle.report_release_date, first.c.first, timezone, today).label("state")
                       ).outerjoin(first, first.c.cycle_id == Cycle.id).where(

@@ -178,7 +178,12 @@ def report_moved(report, action: str, actor) -> None:
     if action == "submit":
         notify("report_submitted", advisors(factory.id), factory=factory, obj=obj, params=params, link=link)
     elif action == "send_back":
-        notify("report_sent_back", factory_users(factory.id), factory=factory, obj=obj, params=params, link=link)
+        # The EA's reason goes into the e-mail too (jobs.notices adds it under the body).
+        reason = db.session.scalar(select(ReportTransition.comment).where(
+            ReportTransition.report_id == report.id, ReportTransition.action == "send_back")
+            .order_by(ReportTransition.id.desc()).limit(1))
+        notify("report_sent_back", factory_users(factory.id), factory=factory, obj=obj,
+               params={**params, "reason": (reason or "")[:2000]}, link=link)
     elif action in ("approve", "release"):
         if action == "approve":
             notify("report_approved", factory_users(factory.id), factory=factory, obj=obj, params=params, link=link)

@@ -4,8 +4,15 @@
   has been released (a release date on or before today): "from the second cycle".
 - Its page shows the publicly reported findings of its latest released assessment only,
   with the factory's responses; a newly released report replaces them. A cycle whose report
-  is not released yet shows nothing.
-- An evidence file is public only while it belongs to a response shown on such a page.
+  is not released yet shows nothing. "Released by today" is on the factory's programme's
+  local date (its time zone), not the server's.
+- A response's text is public at once, marked as not yet verified by Better Work until an EA
+  verifies it; its evidence files are public only once an EA has verified the response
+  (PUB-2: photos of workers, payroll data), and only while it is shown on such a page.
+
+``now`` is a moment (a timezone-aware datetime: each programme's local date is taken from
+it, or ``local_days(moment)`` to read them once for a page) or, for callers that already chose
+one, a date taken as "today" everywhere.
 
 Nothing private leaves this module: it hands out plain data (names, texts, ids), never rows
 that a template could follow to addresses, contacts, people or other findings.
@@ -15,21 +22,44 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from math import ceil
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 
 from ...extensions import db
 from ...models import Cluster, CompliancePoint, Cycle, EvidenceFile, Factory, Finding, Programme, PublicResponse
+from ..time import today_in
 
 PER_PAGE = 25
 MIN_RELEASED_CYCLES = 2
 MAX_QUERY = 200
 
 
-def _released(today: date):
+@dataclass(frozen=True)
+class LocalDays:
+    """Today in each programme at one moment (programme id -> its local date)."""
+
+    days: dict[int, date]
+    utc: date
+
+
+def local_days(now: datetime) -> LocalDays:
+    """Each programme's local date at ``now``, read once (a page asks several questions)."""
+    return LocalDays({pid: today_in(zone, now) for pid, zone in db.session.execute(
+        select(Programme.id, Programme.timezone))}, now.astimezone(UTC).date())
+
+
+def _released(now: date | datetime | LocalDays):
+    """The condition "the cycle's report is released by the local today of its factory's
+    programme" (Factory joined)."""
+    if isinstance(now, datetime):
+        now = local_days(now)
+    if isinstance(now, LocalDays):
+        today = case(now.days, value=Factory.programme_id, else_=now.utc) if now.days else now.utc
+    else:
+        today = now
     return and_(Cycle.report_release_date.is_not(None), Cycle.report_release_date <= today)
 
 
-def listed_factory_ids(today: date):
+def listed_factory_ids(today: date | datetime | LocalDays):
     """A SELECT of the ids of listed factories."""
     return (
         select(Cycle.factory_id)
@@ -92,9 +122,10 @@ def listed_factory(factory_id: int, today: date) -> ListedFactory | None:
     return ListedFactory(*row) if row else None
 
 
-def latest_released_cycle(factory_id: int, today: date) -> Cycle | None:
+def latest_released_cycle(factory_id: int, today: date | datetime | LocalDays) -> Cycle | None:
     return db.session.scalar(
-        select(Cycle).where(Cycle.factory_id == factory_id, _released(today)).order_by(Cycle.number.desc()).limit(1)
+        select(Cycle).join(Factory, Factory.id == Cycle.factory_id)
+        .where(Cycle.factory_id == factory_id, _released(today)).order_by(Cycle.number.desc()).limit(1)
     )
 
 
@@ -148,6 +179,7 @@ def _public_findings(cycles) -> dict[int, tuple[list[PublicFinding], datetime]]:
     ).all()
     for finding, response in rows:
         text = (response.text or "").strip() if response else ""
+        verified = bool(response and text and response.verified)
         for at in ([response.updated_at, response.verified_at] if response and text else []):
             if at is not None:
                 changed[finding.cycle_id] = max(changed[finding.cycle_id], _aware(at))
@@ -156,9 +188,10 @@ def _public_findings(cycles) -> dict[int, tuple[list[PublicFinding], datetime]]:
             compliance_point=finding.compliance_point.label,
             text=finding.text,
             response_text=text,
-            verified=bool(response and text and response.verified),
+            verified=verified,
+            # PUB-2: files only once Better Work verified the response (workers' privacy).
             files=[PublicFile(f.id, f.original_name, f.content_type == "application/pdf")
-                   for f in response.files] if response and text else [],
+                   for f in response.files] if verified else [],
         ))
     return {cycle_id: (findings, changed[cycle_id]) for cycle_id, findings in found.items()}
 
@@ -182,6 +215,7 @@ def listed_pages(today: date, programme_id: int | None = None) -> list[FactoryPa
     if not factories:
         return []
     latest = (select(Cycle.factory_id, func.max(Cycle.number).label("number"))
+              .join(Factory, Factory.id == Cycle.factory_id)
               .where(Cycle.factory_id.in_([f.id for f in factories]), _released(today))
               .group_by(Cycle.factory_id).subquery())
     cycles = {cycle.factory_id: cycle for cycle in db.session.scalars(
@@ -191,14 +225,17 @@ def listed_pages(today: date, programme_id: int | None = None) -> list[FactoryPa
 
 
 def public_file(file_id: int, today: date) -> EvidenceFile | None:
-    """The evidence file if it is shown on a transparency page (a response to a publicly
-    reported finding of the latest released assessment of a listed factory); else None."""
+    """The evidence file if it is shown on a transparency page (a response verified by an EA
+    to a publicly reported finding of the latest released assessment of a listed factory);
+    else None."""
     evidence = db.session.get(EvidenceFile, file_id)
     if evidence is None:
         return None
     response = evidence.response
     finding = response.finding if response is not None else None
     if finding is None or not finding.publicly_reported or not (response.text or "").strip():
+        return None
+    if not response.verified:  # PUB-2: nothing an EA has not looked at
         return None
     if evidence.factory_id != finding.factory_id or response.factory_id != finding.factory_id:
         return None

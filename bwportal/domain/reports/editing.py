@@ -1,9 +1,11 @@
 """Writing a report: create it, save a section's answers, comment on a section (PR-1, PR-5, PR-7)."""
 
+import copy
 from datetime import UTC, date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from ...extensions import db
 from ...models import Cycle, ProgressReport, ReportComment, ReportKind, ReportSection, ReportStatus
@@ -12,19 +14,65 @@ from .workflow import ReportLocked, WorkflowError, may_write
 D, A = ReportStatus.DRAFT, ReportStatus.APPROVED
 
 
+IN_PROGRESS = _l("This cycle already has a report in progress. A new one can be created once it is final.")
+NOT_ASSESSED = _l("This cycle has not been assessed yet. A progress report can be created once its assessment "
+                  "is recorded.")
+
+
+def creation_refusal(cycle: Cycle, kind: ReportKind, open_one: ProgressReport | None):
+    """Why a report of ``kind`` cannot be created for ``cycle`` now, or None: a progress
+    report follows the cycle's assessment, and a cycle has one report of a kind in progress."""
+    if cycle.assessment_date is None:
+        return NOT_ASSESSED
+    if open_one is not None:
+        return IN_PROGRESS
+    return None
+
+
 def create_report(factory, cycle: Cycle, kind: ReportKind, report_date: date, user) -> ProgressReport:
-    if open_report(cycle, kind) is not None:
-        raise WorkflowError(_l("This cycle already has a report in progress. A new one can be created once it "
-                               "is final."))
+    """A new draft. A corrective PR1 (a new PR1 of a cycle whose PR1 is final: "create a new
+    progress report and restart the process", 000 [7], PR-11) starts from the final one's
+    answers, to be revised."""
+    refusal = creation_refusal(cycle, kind, open_report(cycle, kind))
+    if refusal is not None:
+        raise WorkflowError(refusal)
     report = ProgressReport(factory_id=factory.id, cycle_id=cycle.id, kind=kind, report_date=report_date,
                             status=D, created_by_id=user.id if user is not None else None)
     db.session.add(report)
+    final = latest_final(cycle, kind) if kind is ReportKind.PR1 else None
+    if final is not None:
+        for key, answers in final.answers_by_section().items():
+            db.session.add(ReportSection(report=report, factory_id=factory.id, key=key,
+                                         answers=copy.deepcopy(answers)))
     return report
 
 
 def open_report(cycle: Cycle, kind: ReportKind) -> ProgressReport | None:
     return db.session.scalar(select(ProgressReport).where(
         ProgressReport.cycle_id == cycle.id, ProgressReport.kind == kind, ProgressReport.status != A))
+
+
+def latest_final(cycle: Cycle, kind: ReportKind) -> ProgressReport | None:
+    return db.session.scalar(select(ProgressReport).where(
+        ProgressReport.cycle_id == cycle.id, ProgressReport.kind == kind, ProgressReport.status == A)
+        .order_by(ProgressReport.approved_at.desc(), ProgressReport.id.desc()).limit(1))
+
+
+def open_reports(cycles, kind: ReportKind) -> dict[int, ProgressReport]:
+    """cycle id -> its report of ``kind`` in progress (draft or submitted), in one query."""
+    ids = [c.id for c in cycles]
+    if not ids:
+        return {}
+    return {r.cycle_id: r for r in db.session.scalars(select(ProgressReport).where(
+        ProgressReport.cycle_id.in_(ids), ProgressReport.kind == kind, ProgressReport.status != A)
+        .options(defer(ProgressReport.snapshot)))}
+
+
+def creatable_cycles(cycles, kind: ReportKind) -> list[Cycle]:
+    """Those of ``cycles`` a report of ``kind`` can be created for now ("New" is offered only
+    where creating can succeed), in the order given."""
+    open_ones = open_reports(cycles, kind)
+    return [c for c in cycles if creation_refusal(c, kind, open_ones.get(c.id)) is None]
 
 
 def save_section(report: ProgressReport, key: str, answers: dict, user, expected_version: int | None):

@@ -53,3 +53,23 @@ def awaiting_review(factory_ids) -> list[ProgressReport]:
 def transitions_of(report: ProgressReport) -> list[ReportTransition]:
     return list(db.session.scalars(select(ReportTransition).where(ReportTransition.report_id == report.id)
                                    .order_by(ReportTransition.id)))
+
+
+def sent_back_reasons(reports) -> dict[int, ReportTransition]:
+    """report id -> the EA's send-back, for those of ``reports`` that are drafts sent back
+    and not submitted since ("Sent back", with the EA's reason), in one query."""
+    drafts = [r.id for r in reports if r is not None and r.status is D]
+    if not drafts:
+        return {}
+    latest = {}
+    for step in db.session.scalars(select(ReportTransition).where(ReportTransition.report_id.in_(drafts))
+                                   .order_by(ReportTransition.id)):
+        latest[step.report_id] = step
+    return {report_id: step for report_id, step in latest.items() if step.action == "send_back"}
+
+
+def in_progress(factory_id: int, kind: ReportKind) -> list[ProgressReport]:
+    """The factory's reports of ``kind`` in progress (draft or submitted), newest cycle first."""
+    return list(db.session.scalars(select(ProgressReport).where(
+        ProgressReport.factory_id == factory_id, ProgressReport.kind == kind, ProgressReport.status != A)
+        .order_by(ProgressReport.cycle_id.desc()).options(LIST_OF_REPORTS)))

@@ -1,0 +1,286 @@
+"""A factory's whole life (issue 16): Angkor Garments through three service cycles, played as
+its people do over HTTP, on the days they do it (time-machine; Phnom Penh days). The rules of
+the seeds are asserted where they apply:
+
+- CYC-1: a cycle starts with its advisory period; visits and self-diagnosed items are recorded
+  before its assessment, which is recorded later; the five-month notices count from its start.
+- PR-1, PR-3, PR-11: "New" only where it can succeed, the report date is the programme's day;
+  due dates, reminders, overdue marks and buyer notices follow the cycle's PR1 obligation (met
+  once any PR1 of the cycle is final); a corrective PR1 starts from the final one's answers.
+- What the factory must see: "Sent back", the EA's reason, the sections with EA comments.
+- PR-4: the overview counts from the IP as the report covers it (a merged repeat included),
+  agreeing with the annex.
+- PR-9, PUB-1: buyers read what their subscription covers, kept when a back-dated cycle is
+  recorded; buyers read the covered cycles' assessment reports.
+- PUB-2, PUB-3: the Transparency Portal lists the factory from its second released cycle (on
+  the programme's local day), shows the latest released assessment only, switches cycles on
+  the release day, shows a response's text at once marked unverified and its files only once
+  an EA verified it.
+
+Each phase is a function; steps live in ``steps.py``. Rules of other parts of issue 16 (PR1
+refused while incomplete, PR2, repeated / not repeated / worker-interview items, the lead
+assessor's comments) are added as further steps and assertions in these phases.
+"""
+
+import re
+from datetime import date
+
+from tests.lifecycle.steps import Story
+
+
+def counts_in(html: str) -> dict[str, int]:
+    """The overview's three counts as the editor shows them."""
+    box = html[html.index('class="counts-box"'):]
+    box = box[:box.index("</dl>")]
+    return dict(zip(("findings", "advisory", "completed"), map(int, re.findall(r"<dd>(\d+)</dd>", box)),
+                    strict=True))
+
+
+def test_a_factory_through_three_cycles(story: Story):
+    first = cycle_one(story)
+    second = cycle_two(story, first)
+    cycle_three(story, first, second)
+
+
+# --- cycle 1 ---------------------------------------------------------------------------------------
+
+
+def cycle_one(s: Story) -> dict:
+    w = s.world
+    with s.on(date(2025, 1, 6)):
+        cycle = s.start_cycle(w.ea, 1, date(2025, 1, 6))  # CYC-1: the EA starts the advisory period
+        assert (cycle.start_date, cycle.assessment_date) == (date(2025, 1, 6), None)
+        assert "Not assessed yet" in s.page(w.factory_user, s.url("/cycles"))
+        # PR-1: no PR1 can be created before the assessment, so none is offered.
+        assert "New: Progress Report 1" not in s.page(w.factory_user, s.url("/reports"))
+
+    with s.on(date(2025, 1, 20)):  # CYC-1: advisory and self-diagnosis before the assessment
+        visit = s.log_visit(cycle, date(2025, 1, 20), "Self-diagnosis started with the PICC")
+        exits = s.add_self_diagnosed_item(cycle, visit, "Fire exits blocked by stock", "Emergency Preparedness")
+        assert (exits.cycle_id, exits.origin.value, exits.advisory_visit_id) == (cycle.id, "advisory", visit.id)
+
+    with s.on(date(2025, 4, 15)):  # the assessment, recorded by the assessor once it took place
+        s.record_assessment(cycle, date(2025, 4, 15))
+        wages = s.add_finding(cycle, "Overtime Wages", "Overtime paid at the normal rate", public=True)
+        leave = s.add_finding(cycle, "Paid Leave", "Annual leave not paid", public=True)
+        s.add_finding(cycle, "Regular Hours", "Workers do 66 hours a week", public=False)
+
+    with s.on(date(2025, 5, 6)):
+        s.release(cycle, date(2025, 5, 6))  # PR1 due on 5 June
+        s.import_findings()
+        s.fill_open_items()
+        s.public_page(404)  # PUB-3: one released cycle: not on the Transparency Portal yet
+
+    with s.on(date(2025, 5, 10), hour=2):  # 02:00 in Phnom Penh, still 9 May in UTC
+        form = s.new_pr1_form()
+        assert 'value="2025-05-10"' in form  # PR-1: the report date is the programme's today
+        report = s.create_pr1(cycle)
+        assert report.report_date == date(2025, 5, 10)
+        assert counts_in(s.editor(report)) == {"findings": 3, "advisory": 1, "completed": 0}  # PR-4
+        s.write_pr1(report)
+        s.submit(report)
+
+    reason = "Please say what the PICC did about the overtime findings."
+    with s.on(date(2025, 5, 14)):
+        s.comment(report, "systems", "Which HR criteria are met?")
+        s.send_back(report, reason)
+        # What the factory must see: "Sent back" everywhere, the reason on top and in the e-mail.
+        assert "Sent back" in s.page(w.factory_user, "/home")
+        assert 'report-sent-back">Sent back<' in s.page(w.factory_user, s.url("/reports"))
+        editor = s.editor(report)
+        top = editor[:editor.index('class="editor"')]
+        assert 'report-sent-back">Sent back<' in top and "Please say what the PICC did" in top
+        menu = editor[editor.index('class="section-menu"'):]
+        menu = menu[:menu.index("</nav>")]
+        assert re.search(r'/systems"[^>]*>[^<]*<span class="badge has-comments">', menu)
+        assert not re.search(r'/overview"[^>]*>[^<]*<span class="badge has-comments">', menu)
+        [mail] = s.mails_to(w.factory_user, "sent back")
+        assert "Please say what the PICC did about the overtime findings." in s.mailbox.text(mail)
+
+    # PR-3: the cycle owes its PR1 (sent back is a draft): a week before, 5 months minus 3 days
+    # after the cycle's start (6 January), on the day.
+    s.sweep(date(2025, 5, 28))
+    assert s.notices("pr1_due_soon") == []
+    s.sweep(date(2025, 5, 29))
+    assert s.notices("pr1_due_soon") == [(w.factory_user.email, "2025-06-05")]
+    s.sweep(date(2025, 6, 3))
+    assert s.notices("pr1_factory_reminder") == [(w.factory_user.email, "2025-06-03")]
+    s.sweep(date(2025, 6, 5))
+    assert s.notices("pr1_due_today") == [(w.factory_user.email, "2025-06-05")]
+    with s.on(date(2025, 6, 8)):
+        home = s.page(w.factory_user, "/home")
+        assert "3 days overdue" in home and "Sent back" in home
+
+    with s.on(date(2025, 6, 9)):
+        s.write_pr1(report, note="Revised after the send-back.")
+        s.submit(report)
+        assert "Sent back" not in s.page(w.factory_user, s.url("/reports"))
+    with s.on(date(2025, 6, 10)):
+        s.approve(report)
+        assert len(s.mails_to(w.buyer, "final Progress Report 1 is released")) == 1  # PR-9
+        assert s.reads(w.buyer, s.url(f"/reports/{report.id}")) == 200
+        assert s.reads(s.late_buyer, s.url(f"/reports/{report.id}")) == 404  # not subscribed
+    s.sweep(date(2025, 6, 20))  # 5 months and 14 days after the start: the PR1 is final
+    assert s.notices("pr1_buyer_notice") == []
+
+    # PR-11, 000 [7]: a change after the final report is a new PR1, starting from its answers;
+    # it owes nothing: no reminder, no buyer notice, no overdue mark.
+    with s.on(date(2025, 7, 1)):
+        assert "New: Progress Report 1" in s.page(w.factory_user, s.url("/reports"))
+        corrective = s.create_pr1(cycle)
+        assert "Revised after the send-back." in s.editor(corrective, "learning")
+        for page in (s.page(w.factory_user, "/home"), s.page(w.factory_user, s.url("/reports")),
+                     s.editor(corrective)):
+            assert "days overdue" not in page and "Due on" not in page
+        assert "Progress Report 1 of cycle 1 is final." in s.page(w.factory_user, "/home")
+    for day in (date(2025, 7, 2), date(2025, 7, 14)):
+        s.sweep(day)
+    assert [len(s.notices(k)) for k in ("pr1_due_soon", "pr1_due_today", "pr1_factory_reminder",
+                                        "pr1_buyer_notice")] == [1, 1, 1, 0]
+    with s.on(date(2025, 7, 2)):
+        s.write_pr1(corrective, note="Corrected figures.")
+        s.submit(corrective)
+        inbox = s.page(w.ea, "/inbox")
+        assert "Corrects the final report of this cycle" in inbox and "days overdue" not in inbox
+    with s.on(date(2025, 7, 3)):
+        s.approve(corrective)
+        assert len(s.mails_to(w.buyer, "final Progress Report 1 is released")) == 2
+
+    with s.on(date(2025, 8, 1)):
+        s.complete_item(exits, date(2025, 8, 1))
+    return {"cycle": cycle, "report": report, "corrective": corrective, "wages": wages, "leave": leave}
+
+
+# --- cycle 2 ---------------------------------------------------------------------------------------
+
+
+def cycle_two(s: Story, first: dict) -> dict:
+    w = s.world
+    with s.on(date(2025, 12, 1)):
+        cycle = s.start_cycle(w.ea, 2, date(2025, 12, 1))
+    with s.on(date(2025, 12, 20)):
+        visit = s.log_visit(cycle, date(2025, 12, 20), "Second self-diagnosis with the PICC")
+        chemicals = s.add_self_diagnosed_item(cycle, visit, "Chemicals stored without safety data sheets",
+                                              "Chemicals and Hazardous Substances")
+        assert (chemicals.cycle_id, cycle.assessment_date) == (cycle.id, None)  # CYC-1: before the assessment
+
+    with s.on(date(2026, 3, 10)):
+        s.record_assessment(cycle, date(2026, 3, 10))
+        repeat = s.add_finding(cycle, "Overtime Wages", "Overtime still paid at the normal rate", public=True)
+        exit_locked = s.add_finding(cycle, "Emergency Preparedness", "Exit on floor 2 locked", public=True)
+        s.release(cycle, date(2026, 3, 31))  # PR1 due on 30 April
+    with s.on(date(2026, 3, 30)):
+        s.public_page(404)  # PUB-3: the second report is not released yet
+    with s.on(date(2026, 3, 31), hour=2):  # 02:00 in Phnom Penh, 30 March in UTC
+        page = s.public_page()  # PUB-3: released today, on the programme's day
+        assert "Exit on floor 2 locked" in page and "Overtime still paid at the normal rate" in page
+        assert "Annual leave not paid" not in page  # the latest released assessment only
+    with s.on(date(2026, 3, 31)):
+        wages_item = s.item_of(first["wages"])
+        s.import_findings(merges={repeat: (wages_item, "Repeated in cycle 2: followed up in the same item.")})
+        s.fill_open_items()
+
+    with s.on(date(2026, 4, 1)):  # PUB-2: the text at once, marked; the file only once verified
+        s.respond_publicly(exit_locked, "The lock was removed and the exit is checked daily.", "exit-photo.png")
+        page = s.public_page()
+        assert "The lock was removed and the exit is checked daily." in page
+        assert "Not yet verified by Better Work" in page and "exit-photo.png" not in page
+        assert s.public_file("exit-photo.png") == 404
+        assert s.reads(w.buyer, s.url("/public-issues")) == 200  # PUB-1: subscribed buyers see them
+    with s.on(date(2026, 4, 3)):
+        s.verify_response(exit_locked)
+        assert "exit-photo.png" in s.public_page() and s.public_file("exit-photo.png") == 200
+
+    with s.on(date(2026, 4, 6)):
+        s.complete_item(wages_item, date(2026, 4, 6))  # cycle 1's item, repeated in cycle 2
+    with s.on(date(2026, 4, 7)):
+        s.complete_item(s.item_of(exit_locked), date(2026, 4, 7))
+    with s.on(date(2026, 4, 10)):
+        report = s.create_pr1(cycle)
+        # PR-4: findings of cycle 2 in the IP (the merged repeat too), the issue put forward in
+        # cycle 2, and those Completed: the merged item counts although it was opened in cycle 1.
+        assert counts_in(s.editor(report)) == {"findings": 2, "advisory": 1, "completed": 2}
+        s.write_pr1(report)
+        annex = s.page(w.factory_user, s.url(f"/reports/{report.id}?preview=1"))
+        annex = annex[annex.index("Annex: Improvement Plan"):]
+        for area in ("Overtime paid at the normal rate", "Exit on floor 2 locked"):
+            row = re.search(rf"<tr><td dir=\"auto\">{area}.*?</tr>", annex, re.S)[0]
+            assert "Completed" in row  # the annex agrees with the count
+        assert "Chemicals stored without safety data sheets" in annex
+
+    # PR-3, CYC-1: from the cycle's start (1 December) the factory hears on 28 April, around
+    # the due date (30 April), not three months after it.
+    s.sweep(date(2026, 4, 23))
+    assert s.notices("pr1_due_soon")[-1] == (w.factory_user.email, "2026-04-30")
+    s.sweep(date(2026, 4, 28))
+    assert s.notices("pr1_factory_reminder")[-1] == (w.factory_user.email, "2026-04-28")
+
+    with s.on(date(2026, 4, 29)):
+        s.submit(report)
+    with s.on(date(2026, 5, 10)):  # a second brand starts buying: covers cycle 2 on (PR-9)
+        subscription = s.subscribe(s.late_buyer)
+        assert subscription.first_cycle_number == 2
+        late = s.late_buyer
+        assert s.reads(late, s.url(f"/reports/{first['report'].id}")) == 404  # cycle 1: not covered
+        assert s.reads(late, s.url(f"/cycles/{first['cycle'].id}")) == 404
+        assert s.reads(late, s.url(f"/cycles/{cycle.id}")) == 200  # the assessment report it covers
+        cycles_page = s.page(late, s.url("/cycles"))
+        assert "Cycle 2" in cycles_page and "Cycle 1" not in cycles_page
+        assert s.reads(w.buyer, s.url(f"/cycles/{first['cycle'].id}")) == 200  # covered since cycle 1
+    # 5 months and 14 days after the start (15 May): submitted, not final: both brands are told.
+    s.sweep(date(2026, 5, 15))
+    assert sorted(s.notices("pr1_buyer_notice")) == sorted([(w.buyer.email, "2026-05-15"),
+                                                            (s.late_buyer.email, "2026-05-15")])
+    with s.on(date(2026, 5, 18)):
+        s.approve(report)
+        assert len(s.mails_to(s.late_buyer, "final Progress Report 1 is released")) == 1
+        assert s.reads(s.late_buyer, s.url(f"/reports/{report.id}")) == 200
+    return {"cycle": cycle, "report": report, "exit_locked": exit_locked}
+
+
+# --- cycle 3 ---------------------------------------------------------------------------------------
+
+
+def cycle_three(s: Story, first: dict, second: dict) -> None:
+    w = s.world
+    with s.on(date(2026, 6, 1)):
+        # The admin records cycle 3 late, dated back to 5 May: before the second brand was
+        # accepted (10 May). PR-9: it keeps the cycle-2 report it was told about.
+        cycle = s.record_late_cycle(w.admin, 3, date(2026, 5, 5))
+        assert s.reads(s.late_buyer, s.url(f"/reports/{second['report'].id}")) == 200
+        dashboard = s.page(s.late_buyer, "/dashboard")
+        assert "Cycle 3" in dashboard
+    with s.on(date(2026, 6, 15)):
+        visit = s.log_visit(cycle, date(2026, 6, 15), "Third cycle advisory visit")
+        s.add_self_diagnosed_item(cycle, visit, "No grievance box on floor 3", "Dialogue, Discipline and Disputes")
+    with s.on(date(2026, 8, 20)):
+        s.record_assessment(cycle, date(2026, 8, 20))
+        s.add_finding(cycle, "Minimum Wages/Piece Rate Wages", "Piece rates below the minimum wage", public=True)
+        s.release(cycle, date(2026, 9, 10))  # PR1 due on 10 October
+    with s.on(date(2026, 9, 9)):  # PUB-3: until the release, cycle 2's findings and its verified file
+        page = s.public_page()
+        assert "Exit on floor 2 locked" in page and "Piece rates below the minimum wage" not in page
+        assert s.public_file("exit-photo.png") == 200
+    with s.on(date(2026, 9, 10)):  # the new report replaces them
+        page = s.public_page()
+        assert "Piece rates below the minimum wage" in page and "Exit on floor 2 locked" not in page
+        assert s.public_file("exit-photo.png") == 404
+        s.import_findings()
+        s.fill_open_items()
+        home = s.page(w.factory_user, "/home")
+        assert "Due on Oct 10, 2026" in home and "Start the report" in home
+    s.sweep(date(2026, 10, 2))  # 5 October (5 months after 5 May) minus 3 days
+    assert s.notices("pr1_factory_reminder")[-1] == (w.factory_user.email, "2026-10-02")
+    with s.on(date(2026, 10, 5)):
+        report = s.create_pr1(cycle)
+        s.write_pr1(report)
+        s.submit(report)
+    with s.on(date(2026, 10, 8)):
+        s.approve(report)
+    s.sweep(date(2026, 10, 19))  # 5 months and 14 days: final, no buyer notice for cycle 3
+    assert [due for _email, due in s.notices("pr1_buyer_notice")] == ["2026-05-15", "2026-05-15"]
+
+    with s.on(date(2026, 10, 20)):  # PR-9: each brand reads the finals of the cycles it covers
+        finals = [first["report"], first["corrective"], second["report"], report]
+        assert [s.reads(w.buyer, s.url(f"/reports/{r.id}")) for r in finals] == [200, 200, 200, 200]
+        assert [s.reads(s.late_buyer, s.url(f"/reports/{r.id}")) for r in finals] == [404, 404, 200, 200]
