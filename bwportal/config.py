@@ -64,11 +64,14 @@ def from_environment() -> dict:
                                                 "https://creativecommons.org/licenses/by/4.0/"),
         # Links in e-mails start with this (the portal's public address).
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://localhost:5000"),
-        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads")),
-        # Files kept through bwportal.infra.storage (a folder on the embedded default).
+        # Every file the portal keeps (evidence under evidence/, rendered PDFs under documents/)
+        # goes through bwportal.infra.storage, served only through the portal, never under static/.
+        # STORAGE_URL=s3://bucket[/prefix] keeps them in S3-compatible object storage (endpoint
+        # S3_ENDPOINT_URL for MinIO, Ceph, R2...; credentials from AWS_ACCESS_KEY_ID and
+        # AWS_SECRET_ACCESS_KEY), which every machine shares; else in the folder STORAGE_DIR.
+        "STORAGE_URL": os.environ.get("STORAGE_URL", ""),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(INSTANCE / "storage")),
-        # Rendered PDFs (JOB-1), served only through the portal: never under static/.
-        "DOCUMENT_DIR": os.environ.get("DOCUMENT_DIR", str(INSTANCE / "documents")),
         # Seconds a worker holds an outbox row it claimed (default: domain.outbox.CLAIM, 5 minutes).
         "OUTBOX_CLAIM_SECONDS": int(os.environ.get("OUTBOX_CLAIM_SECONDS", "0")),
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),

@@ -11,12 +11,12 @@ programmes and people · cycles and findings · IP · reports · annexes (visits
 committee) · public issues · subscriptions · notices.
 """
 
+import io
 import secrets
 import struct
 import zlib
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
-from pathlib import Path
 from types import SimpleNamespace
 
 from bwportal.domain.ip import operations as ip_ops
@@ -27,6 +27,7 @@ from bwportal.domain.reports import editing
 from bwportal.domain.reports import snapshot as report_snapshot
 from bwportal.domain.reports import workflow as report_workflow
 from bwportal.extensions import db
+from bwportal.infra.storage import FolderStorage
 from bwportal.models import (
     AdvisoryVisit,
     BuyerOrganisation,
@@ -435,16 +436,14 @@ def make_public_response(finding, text="We paid the overtime owed", verified_by=
     return response
 
 
-def make_evidence_file(response, upload_dir, content=None, original_name="photo.png",
+def make_evidence_file(response, storage_dir, content=None, original_name="photo.png",
                        content_type="image/png") -> EvidenceFile:
-    """An evidence file row with its bytes stored under ``upload_dir``/evidence/ (with
-    ``upload_dir`` None, the row only: its file is missing)."""
+    """An evidence file row with its bytes kept in the folder storage ``storage_dir`` (the app's
+    STORAGE_DIR: evidence/<name>); with ``storage_dir`` None, the row only: its file is missing."""
     content = public_png_bytes() if content is None else content
-    stored = f"{secrets.token_urlsafe(24)}.{content_type.rsplit('/', 1)[-1]}"
-    if upload_dir is not None:
-        folder = Path(upload_dir) / "evidence"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / stored).write_bytes(content)
+    stored = f"{secrets.token_urlsafe(24)}.{content_type.rsplit('/', 1)[-1].split('+')[0]}"
+    if storage_dir is not None:
+        FolderStorage(storage_dir).put(f"evidence/{stored}", io.BytesIO(content), content_type)
     evidence = EvidenceFile(factory_id=response.factory_id, response=response, stored_name=stored,
                             original_name=original_name, content_type=content_type, size=len(content))
     db.session.add(evidence)

@@ -8,12 +8,12 @@ other report, and the IP, render again on every request, as they are at that mom
 """
 
 import secrets
-from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
+from ..infra.storage import BadKey, check_key, storage
+from ..infra.storage import send as send_stored
 from ..models import Document, DocumentStatus, OutboxMessage, OutboxStatus, ReportStatus
 from . import audit
 from .notices import outbox
@@ -71,7 +71,7 @@ def job_key(document: Document) -> str:
 def state(document: Document) -> str:
     """"queued", "rendering", "ready" or "failed" (the worker gave up, or the file is gone)."""
     if document.status is DocumentStatus.READY:
-        return "ready" if stored_path(document) is not None else "failed"
+        return "ready" if is_stored(document) else "failed"
     if document.status is DocumentStatus.FAILED:
         return "failed"
     job = db.session.scalar(select(OutboxMessage.status).where(OutboxMessage.key == job_key(document)))
@@ -110,25 +110,37 @@ def report_content(report) -> dict:
     return {"snap": snap, "programme": programme, "sections": sections_for(report.kind, programme)}
 
 
-# --- storage: outside static, under random names ---------------------------------------------------
+# --- storage: through infra.storage (shared by every machine), under random names ----------------
 
-def folder() -> Path:
-    return Path(current_app.config["DOCUMENT_DIR"])
+FOLDER = "documents"
 
 
 def new_stored_name() -> str:
     return secrets.token_hex(16) + ".pdf"
 
 
-def stored_path(document: Document) -> Path | None:
-    """The document's file, if it is on disk inside the documents folder; else None."""
+def stored_key(document: Document) -> str | None:
+    """The storage key of the document's file, if it has a well-formed one; else None."""
     if not document.stored_name:
         return None
-    base = folder().resolve()
-    path = (base / document.stored_name).resolve()
-    if path.parent != base or not path.is_file():
+    try:
+        return check_key(f"{FOLDER}/{document.stored_name}")
+    except BadKey:
         return None
-    return path
+
+
+def is_stored(document: Document) -> bool:
+    key = stored_key(document)
+    return key is not None and storage().size(key) is not None
+
+
+def send(document: Document, conditional: bool = False):
+    """The document's PDF as a streamed download, or None if its file is gone."""
+    key = stored_key(document)
+    if key is None:
+        return None
+    return send_stored(key, mimetype="application/pdf", as_attachment=True,
+                       download_name=download_name(document), conditional=conditional)
 
 
 def record_download(user, document: Document) -> None:

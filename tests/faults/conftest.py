@@ -183,5 +183,5 @@ def procfile(process: str) -> str:
 
 def worker_env(app, **extra) -> dict:
     return {**os.environ, "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"],
-            "DOCUMENT_DIR": app.config["DOCUMENT_DIR"], "UPLOAD_DIR": app.config["UPLOAD_DIR"],
+            "STORAGE_DIR": app.config["STORAGE_DIR"],
             "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}", **extra}

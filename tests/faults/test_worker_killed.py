@@ -101,8 +101,8 @@ def test_a_worker_killed_mid_pdf_is_taken_over_and_the_pdf_completes(app, world,
     from bwportal.infra.redis_connection import get_redis
 
     many_items(world, cycle)
-    monkeypatch.setitem(app.config, "DOCUMENT_DIR", str(tmp_path / "documents"))
-    folder = tmp_path / "documents"
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "storage"))
+    folder = tmp_path / "storage" / "documents"
     get_redis().delete("rq:queue:default")
     client = app.test_client()
     sign_in(client, world.factory_user)

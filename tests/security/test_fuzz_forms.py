@@ -229,7 +229,7 @@ def fuzz_objects(app, world):
     ops.report_remediated(reported, world.factory_user, "Paid what was owed")
     public = f.make_finding(cycle, "Overtime Wages", "A publicly reported finding", publicly_reported=True)
     response = f.make_public_response(public)
-    evidence = f.make_evidence_file(response, app.config["UPLOAD_DIR"])
+    evidence = f.make_evidence_file(response, app.config["STORAGE_DIR"])
     visit = f.make_visit(cycle, today - timedelta(days=5), ea=world.ea)
     pr1 = f.make_report(cycle, author=world.factory_user)
     submitted = f.submit_report(f.make_report(old, author=world.factory_user, report_date=today - timedelta(days=300)),

@@ -237,7 +237,7 @@ def sweep(app, world, objects):
     _revoked, revoked_reset_token = passwords.request_reset(world.ea2.email, hours=2)
     passwords.request_reset(world.ea2.email, hours=2)  # a new link revokes the earlier one
 
-    upload = app.config["UPLOAD_DIR"]
+    upload = app.config["STORAGE_DIR"]
     private_files = {f"{name}'s evidence": objects[name]["file"] for name in FACTORIES}
     _write_bytes(upload, private_files.values())  # real bytes: only the rules may refuse them
     private_files.update(_transparency(world, upload))

@@ -20,6 +20,7 @@ from bwportal.domain import documents
 from bwportal.domain.notices.outbox import BACKOFF, take_committed
 from bwportal.domain.reports import editing
 from bwportal.extensions import db
+from bwportal.infra.storage import storage
 from bwportal.jobs import documents as job
 from bwportal.jobs.outbox import deliver, relay
 from bwportal.models import Document, DocumentStatus, OutboxMessage, OutboxStatus
@@ -66,9 +67,11 @@ def run_jobs(jobs):
 
 def file_of(document: Document) -> bytes:
     db.session.refresh(document)
-    path = documents.stored_path(document)
-    assert path is not None, (document.status, document.error)
-    return path.read_bytes()
+    key = documents.stored_key(document)
+    stream = storage().open(key) if key else None
+    assert stream is not None, (document.status, document.error)
+    with stream:
+        return stream.read()
 
 
 @pytest.fixture

@@ -323,7 +323,7 @@ def test_evidence_downloads_by_users_are_recorded_public_ones_are_not(login, app
     assert event.changes == {"file": "payslips.png", "size": photo.size, "verified": True}
     # A file that is gone is a 404 and no download.
     missing = listed["scan"]
-    (Path(app.config["UPLOAD_DIR"]) / "evidence" / missing.stored_name).unlink()
+    (Path(app.config["STORAGE_DIR"]) / "evidence" / missing.stored_name).unlink()
     assert login(world.buyer).get(f"/factories/{world.angkor.id}/public-issues/files/{missing.id}") \
         .status_code == 404
     assert len(recorded("evidence.download")) == 1

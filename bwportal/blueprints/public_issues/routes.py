@@ -1,7 +1,7 @@
 """Publicly reported issues (PUB-1, PUB-2): the findings of a cycle that are publicly
 reported, the factory's responses with evidence files, and the EA's verification."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -53,10 +53,6 @@ def _version(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return -1  # mangled: can only be stale
-
-
-def _upload_dir() -> str:
-    return current_app.config["UPLOAD_DIR"]
 
 
 def _card_context(factory) -> dict:
@@ -160,9 +156,9 @@ def respond(factory_id: int, finding_id: int):
     try:
         with unit_of_work():
             response, stored = ops.save_response(finding, current_user, form.text.data, _version(form.version.data),
-                                                 accepted, _upload_dir())
+                                                 accepted)
     except (ops.StaleResponse, StaleDataError, IntegrityError):
-        ops.discard(_upload_dir(), stored)
+        ops.discard(stored)
         theirs = ops.response_for(finding.id)
         form.version.data = theirs.version if theirs else ""  # saving again now overwrites, knowingly
         return _render_respond(factory, finding, theirs, form, 409, conflict=theirs, chosen=chosen)
@@ -210,7 +206,7 @@ def delete_file(factory_id: int, file_id: int):
                     "Ask your Enterprise Advisor if a file must go.")
         status = 409
     else:
-        ops.discard(_upload_dir(), [stored_name])
+        ops.discard([stored_name])
         message = _("“%(name)s” removed.", name=name)
     back_to_form = request.form.get("next") == "respond"
     if htmx:
