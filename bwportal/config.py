@@ -72,8 +72,9 @@ def from_environment() -> dict:
         "STORAGE_URL": os.environ.get("STORAGE_URL", ""),
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(INSTANCE / "storage")),
-        # Seconds a worker holds an outbox row it claimed (default: domain.outbox.CLAIM, 5 minutes).
-        "OUTBOX_CLAIM_SECONDS": int(os.environ.get("OUTBOX_CLAIM_SECONDS", "0")),
+        # Seconds a worker holds an outbox row it claimed, renewed while it works (default:
+        # domain.notices.outbox.CLAIM, 60 s): a dead worker's row is taken over after that.
+        "OUTBOX_CLAIM_SECONDS": float(os.environ.get("OUTBOX_CLAIM_SECONDS", "0")),
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from bwportal import create_app
 from bwportal.extensions import db
+from bwportal.jobs.queues import PRIORITY
 from bwportal.models import ReportKind, Role
 
 from . import factories as f
@@ -229,11 +230,11 @@ def jobs(app):
             return
         from rq import Queue, SimpleWorker
 
-        SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
+        SimpleWorker([Queue(name, connection=connection) for name in PRIORITY], connection=connection).work(burst=True)
 
     if app.config["REDIS_URL"]:
         with app.app_context():
-            get_redis().delete("rq:queue:default")  # jobs a previous test left behind
+            get_redis().delete(*(f"rq:queue:{name}" for name in PRIORITY))  # jobs a previous test left behind
     return run
 
 

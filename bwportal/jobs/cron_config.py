@@ -10,17 +10,18 @@ from bwportal.jobs.deadlines import sweep
 from bwportal.jobs.digest import weekly_digests
 from bwportal.jobs.ip_daily import mark_delayed_items
 from bwportal.jobs.outbox import relay_due
+from bwportal.jobs.queues import PERIODIC
 
 PERIODIC_JOBS: list[tuple] = [
     # Hourly, so every programme's local midnight is caught within the hour.
-    (mark_delayed_items, {"queue_name": "default", "cron": "5 * * * *"}),
+    (mark_delayed_items, {"queue_name": PERIODIC, "cron": "5 * * * *"}),
     # Hourly too: a programme's notices go out within the hour after its local midnight.
-    (sweep, {"queue_name": "default", "cron": "15 * * * *"}),
+    (sweep, {"queue_name": PERIODIC, "cron": "15 * * * *"}),
     # The buyers' weekly digest: every day, but the outbox key (kind, week, buyer, Monday)
     # lets only the week's first run write it; a missed Monday is caught up the next day.
-    (weekly_digests, {"queue_name": "default", "cron": "45 6 * * *"}),
+    (weekly_digests, {"queue_name": PERIODIC, "cron": "45 6 * * *"}),
     # Rows left behind (Redis was down, a retry is due, a worker died) every minute.
-    (relay_due, {"queue_name": "default", "cron": "* * * * *"}),
+    (relay_due, {"queue_name": PERIODIC, "cron": "* * * * *"}),
 ]
 
 for func, options in PERIODIC_JOBS:

@@ -10,17 +10,20 @@ after the last retry it is FAILED for an operator to look at (``flask outbox``).
 
 import importlib
 import logging
+import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..domain.notices.outbox import BACKOFF, claim_period, due_rows
 from ..extensions import db
 from ..infra.redis_connection import get_redis
 from ..models import OutboxMessage, OutboxStatus
 from .context import with_app_context
+from .queues import queue_for
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +62,8 @@ def deliver(outbox_id: int, now: datetime | None = None) -> str:
     row = db.session.get(OutboxMessage, outbox_id)
     db.session.refresh(row)  # the claim was written behind the session's back
     try:
-        handler_for(row.kind)(row)
+        with heartbeat(outbox_id):
+            handler_for(row.kind)(row)
     except Exception as error:
         db.session.rollback()
         row = db.session.get(OutboxMessage, outbox_id)
@@ -74,6 +78,37 @@ def deliver(outbox_id: int, now: datetime | None = None) -> str:
     row.status, row.sent_at, row.claimed_until = OutboxStatus.SENT, datetime.now(UTC), None
     db.session.commit()
     return "sent"
+
+
+@contextmanager
+def heartbeat(outbox_id: int):
+    """While the work runs, renew the row's claim every third of the claim period (on a
+    connection of its own, from a thread), so a claim can be short: a worker that dies stops
+    renewing, and its row is taken over soon after, while a live one is never overtaken."""
+    if db.engine.dialect.name == "sqlite":  # the embedded default: one process, nobody to take over
+        yield
+        return
+    engine, period = db.engine, claim_period()
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(period.total_seconds() / 3):
+            try:
+                with engine.begin() as connection:
+                    connection.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == OutboxStatus.SENDING)
+                        .values(claimed_until=datetime.now(UTC) + period))
+            except SQLAlchemyError as error:  # try again at the next beat; the claim still runs
+                log.warning("outbox %s: claim not renewed: %s", outbox_id, error)
+
+    beat = threading.Thread(target=renew, name=f"outbox-{outbox_id}-heartbeat", daemon=True)
+    beat.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beat.join()
 
 
 def relay(ids) -> int:
@@ -94,14 +129,27 @@ def relay(ids) -> int:
 
     # RQ retries a failed job after the row's own backoff (a second late, so the row is due).
     retry = Retry(max=len(BACKOFF), interval=[int(b.total_seconds()) + 1 for b in BACKOFF])
+    kinds = _kinds(ids)
     try:
-        queue = Queue(current_app.config.get("RQ_QUEUE", "default"), connection=connection)
         for outbox_id in ids:
+            queue = Queue(queue_for(kinds.get(outbox_id, "")), connection=connection)
             queue.enqueue(deliver, outbox_id, job_timeout=300, failure_ttl=7 * 24 * 3600, retry=retry)
     except RedisError as error:
         log.warning("Redis is not reachable (%s); %s outbox rows wait for the relay", error, len(ids))
         return 0
     return len(ids)
+
+
+def _kinds(ids) -> dict[int, str]:
+    """The rows' kinds (which queue each goes on), read on a connection of its own: the caller's
+    session is left as it is."""
+    try:
+        with db.engine.connect() as connection:
+            return dict(connection.execute(select(OutboxMessage.id, OutboxMessage.kind)
+                                           .where(OutboxMessage.id.in_(ids))).all())
+    except SQLAlchemyError as error:  # the default queue then: late, never lost
+        log.warning("outbox kinds unreadable (%s): %s rows go on the default queue", error, len(ids))
+        return {}
 
 
 @with_app_context

@@ -5,6 +5,7 @@ from sqlalchemy import text
 
 from ...extensions import db
 from ...infra.redis_connection import get_redis
+from ...jobs.queues import PRIORITY
 
 bp = Blueprint("health", __name__)
 
@@ -41,7 +42,7 @@ def _queues() -> dict:
         try:
             from rq import Queue
 
-            state["rq_queued"] = Queue("default", connection=get_redis()).count
+            state["rq_queued"] = sum(Queue(name, connection=get_redis()).count for name in PRIORITY)
         except Exception:
             state["rq_queued"] = None
     return state
