@@ -15,7 +15,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .domain.reports import guard  # noqa: F401 - the model refuses writes to a report that is not a draft
     from .extensions import configure_sqlite, csrf, db, htmx, login_manager, migrate
-    from .web import assets, hooks, i18n, throttle, transactions, unit_of_work
+    from .web import assets, hooks, i18n, observability, throttle, transactions, unit_of_work
+
+    observability.init_app(app)  # first: every later handler's log lines carry the request id
 
     assets.init_app(app)  # first, so its compression sees every other handler's final answer
     db.init_app(app)

@@ -70,6 +70,13 @@ def from_environment() -> dict:
         # S3_ENDPOINT_URL for MinIO, Ceph, R2...; credentials from AWS_ACCESS_KEY_ID and
         # AWS_SECRET_ACCESS_KEY), which every machine shares; else in the folder STORAGE_DIR.
         "STORAGE_URL": os.environ.get("STORAGE_URL", ""),
+        # Observability (bwportal/web/observability.py): JSON log lines (LOG_FORMAT=text for plain
+        # ones), /metrics behind METRICS_TOKEN when set, errors to Sentry when SENTRY_DSN is set.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
+        "SENTRY_TRACES_SAMPLE_RATE": os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0"),
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(INSTANCE / "storage")),
         # Seconds a worker holds an outbox row it claimed, renewed while it works (default:

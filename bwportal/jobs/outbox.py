@@ -11,6 +11,7 @@ after the last retry it is FAILED for an operator to look at (``flask outbox``).
 import importlib
 import logging
 import threading
+import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -22,6 +23,7 @@ from ..domain.notices.outbox import BACKOFF, claim_period, due_rows
 from ..extensions import db
 from ..infra.redis_connection import get_redis
 from ..models import OutboxMessage, OutboxStatus
+from ..web.observability import current_request_id, observe_job, run_with_request_id
 from .context import with_app_context
 from .queues import queue_for
 
@@ -43,9 +45,19 @@ def handler_for(kind: str):
     return getattr(importlib.import_module(module), name)
 
 
-@with_app_context
 def deliver(outbox_id: int, now: datetime | None = None) -> str:
-    """Do one row's work once: "sent", or "skipped" when it is not (or no longer) due."""
+    """Do one row's work once: "sent", or "skipped" when it is not (or no longer) due. Its log
+    lines carry the id of the request that enqueued it (the RQ job's meta)."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    request_id = (job.meta or {}).get("request_id") if job is not None else None
+    with run_with_request_id(request_id or current_request_id()):
+        return _deliver(outbox_id, now)
+
+
+@with_app_context
+def _deliver(outbox_id: int, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     claimed = db.session.execute(
         update(OutboxMessage)
@@ -61,10 +73,12 @@ def deliver(outbox_id: int, now: datetime | None = None) -> str:
         return "skipped"
     row = db.session.get(OutboxMessage, outbox_id)
     db.session.refresh(row)  # the claim was written behind the session's back
+    kind, started = row.kind, time.perf_counter()
     try:
         with heartbeat(outbox_id):
             handler_for(row.kind)(row)
     except Exception as error:
+        observe_job(kind, "failed", time.perf_counter() - started)
         db.session.rollback()
         row = db.session.get(OutboxMessage, outbox_id)
         retry = row.attempts <= len(BACKOFF)
@@ -77,6 +91,8 @@ def deliver(outbox_id: int, now: datetime | None = None) -> str:
         raise
     row.status, row.sent_at, row.claimed_until = OutboxStatus.SENT, datetime.now(UTC), None
     db.session.commit()
+    observe_job(kind, "sent", time.perf_counter() - started)
+    log.info("outbox %s (%s) done", outbox_id, kind, extra={"outbox_id": outbox_id, "kind": kind})
     return "sent"
 
 
@@ -133,7 +149,8 @@ def relay(ids) -> int:
     try:
         for outbox_id in ids:
             queue = Queue(queue_for(kinds.get(outbox_id, "")), connection=connection)
-            queue.enqueue(deliver, outbox_id, job_timeout=300, failure_ttl=7 * 24 * 3600, retry=retry)
+            queue.enqueue(deliver, outbox_id, job_timeout=300, failure_ttl=7 * 24 * 3600, retry=retry,
+                          meta={"request_id": current_request_id()})  # its log lines name the request
     except RedisError as error:
         log.warning("Redis is not reachable (%s); %s outbox rows wait for the relay", error, len(ids))
         return 0
