@@ -91,6 +91,9 @@ PUBLIC = {
     # GET: an anonymous visitor's choice; a bad one is refused and sent back to "/".
     "auth.choose_language": {"GET": _same((302, "/home"), (302, "/")), "POST": _same((302, "/"), (302, "/"))},
     "health.healthz": {"GET": _same(200, 200)},
+    # Prometheus figures (counts by route template, the outbox): no one's data; the proxy keeps
+    # it inside, METRICS_TOKEN may lock it (tests/web/test_observability.py).
+    "observability.metrics": {"GET": _same(200, 200)},
     "transparency.index": {"GET": _same(200, 200)},
 }
 
