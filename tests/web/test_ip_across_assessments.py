@@ -160,3 +160,21 @@ def test_an_assessment_is_recorded_with_its_lead_assessor(login, world, lead):
     assert "Please choose the lead assessor of the assessment." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Cycle, cycle.id).assessment_date is None
+
+
+def test_a_new_cycle_recorded_with_its_release_waits_for_the_lead_assessors_comments(login, world):
+    """002 §3.4.1: recording the newest cycle with its report already released would skip the
+    comments; it is refused, listing the items, and nothing is saved."""
+    first = released(world.angkor, 1, 400)
+    f.make_ip_item(first, "Overtime Wages", "Overtime paid at the normal rate", by=world.ea, publicly_reported=True)
+    db.session.commit()
+    assessed = TODAY - timedelta(days=20)
+    response = login(world.admin).post(f"/factories/{world.angkor.id}/cycles", data={
+        "number": "2", "start_date": (assessed - timedelta(days=100)).isoformat(),
+        "assessment_date": assessed.isoformat(), "report_release_date": TODAY.isoformat(),
+        "lead_assessor_id": str(world.assessor.id)})
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "Items still without a comment" in text and "Overtime paid at the normal rate" in text
+    db.session.expire_all()
+    assert db.session.query(Cycle).filter_by(factory_id=world.angkor.id, number=2).first() is None

@@ -287,6 +287,8 @@ def add_comment(factory_id: int, item_id: int):
     lead = can(current_user, "ip.assessor_comment")  # for an assessment report (002 §3.4.1)
     if not lead and not can(current_user, "ip.comment"):
         abort(403)
+    if lead:  # refused before reading the form: only the lead (or an admin), while a report awaits
+        assessor_comments.report_to_comment_for(factory.id, current_user)
     form = CommentForm()
     if form.validate_on_submit():
         with unit_of_work():

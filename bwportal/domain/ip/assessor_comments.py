@@ -61,13 +61,20 @@ def may_comment(user, cycle: Cycle | None) -> bool:
     return user.role is Role.ADMIN or (user.role is Role.ASSESSOR and user.id == cycle.lead_assessor_id)
 
 
-def comment(item: IPItem, user, body: str) -> IPEvent:
-    """``user``'s comment on ``item`` for the report of the assessment awaiting release."""
-    cycle = report_awaiting_release(item.factory_id)
+def report_to_comment_for(factory_id: int, user) -> Cycle:
+    """The assessment ``user`` comments for: refused unless one awaits release and ``user``
+    leads it (or is an admin)."""
+    cycle = report_awaiting_release(factory_id)
     if cycle is None:
         raise NoReportAwaitingRelease()
     if not may_comment(user, cycle):
         raise NotTheLeadAssessor()
+    return cycle
+
+
+def comment(item: IPItem, user, body: str) -> IPEvent:
+    """``user``'s comment on ``item`` for the report of the assessment awaiting release."""
+    cycle = report_to_comment_for(item.factory_id, user)
     event = ops.record(item, EventKind.ASSESSOR_COMMENT, user, body=body)
     event.cycle_id = cycle.id
     return event
