@@ -43,7 +43,8 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
                            "assessments.view", "buyer.dashboard", "subscription.request"}),
     Role.ADMIN: frozenset({
         "enterprise.view", "enterprise.edit",
-        "ip.view", "ip.export",
+        # 002 §3.4.1: an admin may comment in the lead assessor's place (ip.assessor_comments)
+        "ip.view", "ip.export", "ip.assessor_comment",
         "assessments.view", "assessments.edit", "cycles.start", "visits.view",
         "catalogue.edit", "report.view", "admin.manage", "subscription.revoke",
         "training.view", "committee.view", "public.view",

@@ -95,6 +95,10 @@ class IPItem(db.Model):
     needs_worker_interviews: Mapped[bool] = mapped_column(default=False)
     # Open item of an earlier cycle not repeated in the newest assessment: review with the committee.
     review_with_committee: Mapped[bool] = mapped_column(default=False)
+    # IP-8, 002 §3.3: the EA's review with the committee of an item not repeated: how effective
+    # the grievance mechanism is, and the enhancements made (or why none were needed).
+    grievance_mechanism_review: Mapped[str] = mapped_column(Text, default="", server_default="")
+    grievance_enhancement: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     # IP-7: the factory reports the item remediated; it waits in the EA's verification queue.
     remediation_reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -169,6 +173,9 @@ class IPEvent(db.Model):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text, default="")
+    # A lead assessor's comment: the assessment (cycle) whose report it goes with (002 §3.4.1).
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycle.id"), index=True)
 
     item = relationship("IPItem", back_populates="events", lazy="raise")
+    cycle = relationship("Cycle", lazy="select")
     actor = relationship("User", lazy="joined")

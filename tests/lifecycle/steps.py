@@ -4,7 +4,9 @@ of the story (time-machine moves the clock; days are Phnom Penh's, Angkor's prog
 Each step asserts only that the portal took the action (its status code) and returns what it
 made; the test asserts the rules where they apply. New rules get new steps here (or a keyword
 on an existing one): e.g. a refused submission (``submit(..., expect=422)``), a merge choice
-for a repeated finding (``import_findings(merges=...)``), the lead assessor's comment.
+for a repeated finding (``import_findings(merges=...)``), the lead assessor's comment
+(``lead_comment``), a refused release (``release(..., expect=422)``), the EA's review of an
+item not repeated (``review_not_repeated``).
 """
 
 import re
@@ -60,6 +62,7 @@ class Story:
     mailbox: object
     run_jobs: object
     late_buyer: object = None
+    other_assessor: object = None
     day: date | None = None
     _signed_in: object = field(default=None, repr=False)
 
@@ -117,9 +120,18 @@ class Story:
         ok(self.as_(self.world.assessor).post(self.url(f"/cycles/{cycle.id}/findings"), data=data))
         return db.session.scalar(select(Finding).where(Finding.text == text))
 
-    def release(self, cycle: Cycle, day: date) -> None:
-        ok(self.as_(self.world.assessor).post(self.url(f"/cycles/{cycle.id}/release-date"),
-                                              data={"report_release_date": day.isoformat()}))
+    def release(self, cycle: Cycle, day: date, expect: int = 302) -> str:
+        """The assessor enters the report's release date; refused (422) while an open publicly
+        reported item lacks the lead assessor's comment (002 §3.4.1): the page says which."""
+        return ok(self.as_(self.world.assessor).post(self.url(f"/cycles/{cycle.id}/release-date"),
+                                                     data={"report_release_date": day.isoformat()}), expect) \
+            .get_data(as_text=True)
+
+    def lead_comment(self, item: IPItem, body: str, user=None, expect: int = 302) -> None:
+        """The lead assessor (or ``user``: an admin, another assessor) comments on an item for
+        the report of the assessment awaiting release (002 §3.4.1)."""
+        ok(self.as_(user or self.world.assessor).post(self.url(f"/ip/{item.id}/comments"), data={"body": body}),
+           expect)
 
     # --- the Improvement Plan --------------------------------------------------------------------
 
@@ -167,6 +179,27 @@ class Story:
                 "root_cause_description": "Supervisors were not trained", "actions_needed": "Train the supervisors",
                 "lead_person": "Chea Mony", "additional_persons": "HR team",
                 "target_date": (self.day + timedelta(days=60)).isoformat(), "progress": "Training planned"}
+
+    def verify(self, item: IPItem, day: date, expect: int = 302) -> str:
+        """The EA marks the item Completed after the three checks (IP-5); a refusal says why."""
+        return ok(self.as_(self.world.ea).post(self.url(f"/ip/{item.id}/verify"),
+                                               data={**CHECKS, "completion_date": day.isoformat()}), expect) \
+            .get_data(as_text=True)
+
+    def review_not_repeated(self, item: IPItem, day: date, grievance: str, enhancement: str,
+                            expect: int = 302) -> str:
+        """IP-8, 002 §3.3: the EA reviews an item the new assessment did not repeat with the
+        committee (root causes addressed, the grievance mechanism's effectiveness, enhancements)."""
+        return ok(self.as_(self.world.ea).post(self.url(f"/ip/{item.id}/verify"), data={
+            "root_causes_addressed": "y", "grievance_mechanism_review": grievance,
+            "grievance_enhancement": enhancement, "completion_date": day.isoformat()}), expect).get_data(as_text=True)
+
+    def item_page(self, user, item: IPItem) -> str:
+        return self.page(user, self.url(f"/ip/{item.id}"))
+
+    def reload(self, item: IPItem) -> IPItem:
+        db.session.expire_all()
+        return db.session.get(IPItem, item.id)
 
     def complete_item(self, item: IPItem, day: date) -> None:
         """The factory reports it remediated; the EA verifies it with the committee (IP-5, IP-7)."""

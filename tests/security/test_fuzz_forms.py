@@ -147,7 +147,9 @@ FORMS: dict[str, list[Use]] = {
     "/factories/<int:factory_id>/visits": [Use("ea")],
     "/factories/<int:factory_id>/visits/<int:visit_id>/edit": [Use("ea")],
     # --- the improvement plan
-    "/factories/<int:factory_id>/ip/<int:item_id>/comments": [Use("factory_user"), Use("assessor")],
+    # 002 §3.4.1: an assessor comments only as lead of an assessment awaiting release (none here: 409)
+    "/factories/<int:factory_id>/ip/<int:item_id>/comments": [
+        Use("factory_user"), Use("assessor", fields={"body": "text"})],
     "/factories/<int:factory_id>/ip/<int:item_id>/edit": [Use("factory_user"), Use("ea")],
     "/factories/<int:factory_id>/ip/<int:item_id>/remediated": [Use("factory_user")],
     "/factories/<int:factory_id>/ip/<int:item_id>/return": [

@@ -94,7 +94,7 @@ EXPECTED_ACTIONS: dict[str, frozenset[str]] = {
     "ip.create": FACTORY_SIDE,  # additional findings are entered by the factory (002's table)
     "ip.report_remediated": FACTORY_SIDE,  # IP-7
     "ip.comment": FACTORY_SIDE | {"ea"},
-    "ip.assessor_comment": frozenset({"assessor"}),  # IP-8: the lead assessor comments on open public items
+    "ip.assessor_comment": frozenset({"assessor", "admin"}),  # 002 §3.4.1: lead assessor, or admin
     "ip.verify": frozenset({"ea"}),  # IP-3, IP-5: only an EA completes, after the checks
     "ip.import": frozenset({"ea"}),  # CYC-2, 002 §3.4.2: the EA imports the findings into the IP
     # CYC-1..3: assessors record assessments, the admin manages cycles; the EA logs visits, the factory reads.

@@ -140,6 +140,12 @@ class VerifyForm(FlaskForm):
     check_committee_agrees = BooleanField(CHECKS[0][1])
     check_evidence_reviewed = BooleanField(CHECKS[1][1])
     check_root_causes_followed = BooleanField(CHECKS[2][1])
+    # IP-8, 002 §3.3: an item not repeated in the new assessment is reviewed with the committee instead.
+    root_causes_addressed = BooleanField(_l("The committee confirms that the underlying root causes are addressed."))
+    grievance_mechanism_review = TextAreaField(_l("Effectiveness of the grievance mechanism"),
+                                               validators=[MaxLength(5000)])
+    grievance_enhancement = TextAreaField(_l("Enhancements made to the grievance mechanism"),
+                                          validators=[MaxLength(5000)])
     completion_date = DayField(_l("Completion date"), default=date.today,
                                      validators=[InputRequired(_l("Please enter the completion date."))])
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...domain.assessments.cycles import cycles_of
+from ...domain.ip import assessor_comments
 from ...domain.ip import operations as ops
 from ...domain.ip.assessment_import import apply_import, latest_cycle, plan_import
 from ...domain.ip.queries import (
@@ -20,13 +21,13 @@ from ...domain.ip.queries import (
     verification_entries,
     visit_dates,
 )
-from ...domain.ip.status import CHECKS, effective_status, is_overdue, verification_due
+from ...domain.ip.status import CHECKS, NotRepeatedReview, effective_status, is_overdue, verification_due
 from ...domain.policy import IP_FIELD_OWNERS, can
 from ...domain.programmes import catalogues
 from ...domain.tenancy import visible_factory_ids
 from ...domain.time import factory_today
 from ...extensions import db, htmx
-from ...models import AdvisoryVisit, EventKind, IPEvent, IPItem, IPStatus, Origin
+from ...models import AdvisoryVisit, IPEvent, IPItem, IPStatus, Origin
 from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory, load_owned
 from . import export
@@ -76,6 +77,11 @@ def _filters() -> Filters:
     if args.get("public") in ("yes", "no"):
         filters.public = args["public"] == "yes"
     return filters
+
+
+def _wait(item, today):
+    """IP-6: where an item that needs worker interviews stands (None for any other)."""
+    return ops.interviews_wait(item, today) if item.needs_worker_interviews and item.status.is_open else None
 
 
 def _card_context(factory, items) -> dict:
@@ -132,8 +138,11 @@ def item(factory_id: int, item_id: int):
 def _item_page(factory, item, comment_form=None, remediated_form=None):
     """The item page with its timeline; a form given here shows its errors."""
     events = list(db.session.scalars(select(IPEvent).where(IPEvent.item_id == item.id).order_by(IPEvent.id)))
+    awaiting = assessor_comments.report_awaiting_release(factory.id)
     return render_template(
         "ip/item.html", factory=factory, item=item, events=events, comment_form=comment_form or CommentForm(),
+        wait=_wait(item, _today(factory)), awaiting_report=awaiting,
+        lead_comments=assessor_comments.may_comment(current_user, awaiting),
         remediated_form=remediated_form or RemediatedForm(), **_card_context(factory, [item]),
     )
 
@@ -275,16 +284,18 @@ def report_remediated(factory_id: int, item_id: int):
 def add_comment(factory_id: int, item_id: int):
     factory = load_factory(factory_id, "ip.view")
     item = _item(factory, item_id)
-    if can(current_user, "ip.assessor_comment"):
-        kind = EventKind.ASSESSOR_COMMENT
-    elif can(current_user, "ip.comment"):
-        kind = EventKind.COMMENT
-    else:
+    lead = can(current_user, "ip.assessor_comment")  # for an assessment report (002 §3.4.1)
+    if not lead and not can(current_user, "ip.comment"):
         abort(403)
+    if lead:  # refused before reading the form: only the lead (or an admin), while a report awaits
+        assessor_comments.report_to_comment_for(factory.id, current_user)
     form = CommentForm()
     if form.validate_on_submit():
         with unit_of_work():
-            ops.comment(item, current_user, form.body.data.strip(), kind)
+            if lead:  # only the assessment's lead assessor, or an admin: refused otherwise
+                assessor_comments.comment(item, current_user, form.body.data.strip())
+            else:
+                ops.comment(item, current_user, form.body.data.strip())
         flash(_("Comment added."), "success")
         return redirect(url_for("ip.item", factory_id=factory.id, item_id=item.id, _anchor="history"))
     return _item_page(factory, item, comment_form=form), 422
@@ -297,13 +308,15 @@ def verify(factory_id: int, item_id: int):
     item = _item(factory, item_id)
     form = VerifyForm()
     today = _today(factory)
-    newer = ops.newer_assessment_exists(item, today)
     status, reasons = 200, []
     if form.validate_on_submit():
         checks = {name: form[name].data for name, _label in CHECKS}
+        review = NotRepeatedReview(root_causes_addressed=form.root_causes_addressed.data,
+                                   grievance_mechanism=form.grievance_mechanism_review.data or "",
+                                   enhancement=form.grievance_enhancement.data or "")
         try:
             with unit_of_work():
-                ops.complete(item, current_user, form.completion_date.data, checks, newer)
+                ops.complete(item, current_user, form.completion_date.data, checks, today, review)
         except ops.CannotComplete as refused:
             reasons, status = refused.reasons, 422
         else:
@@ -355,7 +368,7 @@ def _verification_page(factory, item, form, return_form, reasons):
     today = _today(factory)
     template = "ip/_queue_entry.html" if _inline() else "ip/verify.html"
     return render_template(template, factory=factory, item=item, form=form, return_form=return_form,
-                           reasons=reasons, newer=ops.newer_assessment_exists(item, today), today=today,
+                           reasons=reasons, wait=_wait(item, today), today=today,
                            entry=_queue_entry(item))
 
 

@@ -2,8 +2,9 @@
 
 Findings of the cycle become IP items. A finding whose compliance point matches an open
 item of an earlier cycle is a repeat: the EA merges it into that item, with a comment
-buyers can follow, instead of opening a duplicate. Open items of earlier cycles that the
-new assessment did not repeat are flagged for review with the committee.
+buyers can follow, instead of opening a duplicate. Open items that came from an earlier
+assessment's findings and that the new assessment did not repeat are flagged for the EA's
+review with the committee (status.NotRepeatedReview); items put forward during advisory are not.
 """
 
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Cycle, EventKind, Finding, IPItem, IPStatus
+from ...models import Cycle, EventKind, Finding, IPItem, IPStatus, Origin
 from . import operations as ops
 
 
@@ -46,9 +47,12 @@ def plan_import(cycle: Cycle) -> ImportPlan:
         matches = [i for i in earlier_open if i.compliance_point_id == finding.compliance_point_id]
         if matches:
             plan.repeats[finding.id] = matches
+    # Only what an earlier assessment found can be "not repeated" (IP-8): items put forward
+    # during advisory (self-diagnosis, management, workers) were never assessed.
     repeated_points = {f.compliance_point_id for f in findings}
     plan.not_repeated = [
-        i for i in earlier_open if i.compliance_point_id not in repeated_points and not i.review_with_committee
+        i for i in earlier_open if i.origin is Origin.ASSESSMENT and i.compliance_point_id not in repeated_points
+        and not i.review_with_committee
     ]
     return plan
 

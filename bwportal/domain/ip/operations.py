@@ -6,7 +6,7 @@ so the change and its history land in one transaction.
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import AdvisoryVisit, Cycle, EventKind, Finding, IPEvent, IPItem, IPStatus, Origin, Role
@@ -15,7 +15,7 @@ from ..errors import DomainError
 from ..notices import notify as notices
 from ..policy import ip_field_writable, ip_status_settable
 from ..programmes.catalogues import ForeignEntry, check_references
-from .status import CHECKS, completion_blockers, is_overdue
+from .status import CHECKS, InterviewWait, NotRepeatedReview, completion_blockers, interview_wait, is_overdue
 
 # IP-4: what every item must have once the factory has worked on it ([36]–[42] of the guide).
 REQUIRED_FIELDS = ("root_cause_id", "actions_needed", "lead_person", "target_date", "progress")
@@ -206,16 +206,25 @@ def return_to_factory(item: IPItem, actor, comment: str) -> None:
     _audit(item, actor, "ip.return", {"status": item.status})
 
 
-def complete(item: IPItem, actor, completion_date: date, checks: dict[str, bool],
-             newer_assessment_exists: bool) -> None:
-    """The EA marks the item Completed after the three checks (IP-5), unless it must wait
-    for worker interviews at the next assessment (IP-6)."""
-    reasons = completion_blockers(item, checks, newer_assessment_exists)
+def complete(item: IPItem, actor, completion_date: date, checks: dict[str, bool], today: date,
+             review: NotRepeatedReview | None = None) -> None:
+    """The EA marks the item Completed after the three checks (IP-5), or, for an item the new
+    assessment did not repeat, after the review with the committee (IP-8); unless it must wait
+    for worker interviews (IP-6)."""
+    wait = interviews_wait(item, today) if item.needs_worker_interviews else None
+    reasons = completion_blockers(item, checks, wait, review)
     if reasons:
         raise CannotComplete(reasons)
     status_before = item.status
-    for name, _label in CHECKS:
-        setattr(item, name, True)
+    if item.review_with_committee:
+        for field, value in (("grievance_mechanism_review", review.grievance_mechanism.strip()),
+                             ("grievance_enhancement", review.enhancement.strip())):
+            if getattr(item, field) != value:
+                record(item, EventKind.FIELD, actor, field=field, old=getattr(item, field), new=value)
+                setattr(item, field, value)
+    else:
+        for name, _label in CHECKS:
+            setattr(item, name, True)
     record(item, EventKind.FIELD, actor, field="completion_date", old=item.completion_date, new=completion_date)
     item.completion_date = completion_date
     item.completed_by_id = actor.id
@@ -240,9 +249,20 @@ def comment(item: IPItem, actor, body: str, kind: EventKind = EventKind.COMMENT)
     return record(item, kind, actor, body=body)
 
 
-def newer_assessment_exists(item: IPItem, today: date) -> bool:
-    """IP-6: has the factory been assessed again since the item's cycle?"""
-    return db.session.scalar(
-        select(Cycle.id).where(Cycle.factory_id == item.factory_id, Cycle.number > item.cycle.number,
-                               Cycle.assessment_date <= today).limit(1)
-    ) is not None
+def interviews_wait(item: IPItem, today: date) -> InterviewWait:
+    """IP-6 for ``item`` on ``today``: the cycle of its latest finding (merged repeats included)
+    and the assessments of later cycles released by today, each with whether it found the
+    item's compliance point again; the rule is ``status.interview_wait``. Two queries."""
+    latest = db.session.scalar(
+        select(func.max(Cycle.number)).join(Finding, Finding.cycle_id == Cycle.id).where(Finding.ip_item_id == item.id)
+    ) or item.cycle.number
+    later = db.session.execute(
+        select(Cycle.id, Cycle.number).where(Cycle.factory_id == item.factory_id, Cycle.number > latest,
+                                             Cycle.report_release_date.is_not(None),
+                                             Cycle.report_release_date <= today)
+    ).all()
+    found = set(db.session.scalars(select(Finding.cycle_id).where(
+        Finding.cycle_id.in_([row.id for row in later]), Finding.compliance_point_id == item.compliance_point_id,
+    ))) if later and item.compliance_point_id is not None else set()
+    return interview_wait(latest, {row.number: row.id in found for row in later},
+                          assessed=item.origin is Origin.ASSESSMENT, flagged_not_repeated=item.review_with_committee)

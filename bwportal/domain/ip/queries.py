@@ -63,12 +63,13 @@ def status_counts(factory_id: int, today) -> Counter:
 
 
 def latest_assessor_comments(item_ids: list[int]) -> dict[int, IPEvent]:
-    """The lead assessor's latest comment per item, for all listed items in one query."""
+    """The lead assessor's latest comment per item, with the assessment whose report it went
+    with (002 §3.4.1), for all listed items in one query."""
     if not item_ids:
         return {}
     events = db.session.scalars(
         select(IPEvent).where(IPEvent.item_id.in_(item_ids), IPEvent.kind == EventKind.ASSESSOR_COMMENT)
-        .order_by(IPEvent.id)
+        .order_by(IPEvent.id).options(joinedload(IPEvent.cycle))
     )
     return {e.item_id: e for e in events}
 
