@@ -10,6 +10,7 @@ Only the standard library is used here, since nothing else is installed yet.
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -19,6 +20,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("BWPORTAL_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
+# Every package's version, pinned (uv.lock, exported by `uv export`; see README "Set-up").
+LOCK = ROOT / "requirements.lock"
 
 
 def sh(*args, **kwargs):
@@ -31,14 +34,32 @@ def ensure_venv(extras: str) -> None:
         sys.exit("bwportal needs Python 3.11 or newer.")
     if not PY.exists():
         venv.create(VENV, with_pip=True)
-    # Reinstall only when pyproject.toml (or the extras asked for) changed.
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    # Reinstall only when pyproject.toml, the lock file (or the extras asked for) changed.
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + LOCK.read_bytes() + extras.encode()).hexdigest()
     stamp = VENV / f".bwportal-installed-{extras or 'base'}"
     if not stamp.exists() or stamp.read_text() != digest:
-        sh(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
         target = f".[{extras}]" if extras else "."
-        sh(PY, "-m", "pip", "install", "--quiet", "-e", target)
+        uv = find_uv()
+        if uv:  # about ten times faster than pip on a fresh venv
+            sh(uv, "pip", "install", "--quiet", "--python", PY, "-c", LOCK, "-e", target)
+        else:
+            sh(PY, "-m", "pip", "install", "--quiet", "-c", LOCK, "-e", target)
         stamp.write_text(digest)
+
+
+def find_uv() -> str | None:
+    """uv in the venv, else the machine's, else installed into the venv with pip (one small
+    wheel); None when even that fails (offline without uv): pip installs then."""
+    own = BIN / ("uv.exe" if os.name == "nt" else "uv")
+    if own.exists():
+        return str(own)
+    if found := shutil.which("uv"):
+        return found
+    try:
+        sh(PY, "-m", "pip", "install", "--quiet", "uv")
+    except subprocess.CalledProcessError:
+        return None
+    return str(own) if own.exists() else None
 
 
 def compile_translations() -> None:
