@@ -76,6 +76,8 @@ def from_environment() -> dict:
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(INSTANCE / "storage")),
         # Rendered PDFs (JOB-1), served only through the portal: never under static/.
         "DOCUMENT_DIR": os.environ.get("DOCUMENT_DIR", str(INSTANCE / "documents")),
+        # Rendered PDFs of drafts and of the IP are deleted after this many days (final reports' never).
+        "DOCUMENT_PRUNE_DAYS": int(os.environ.get("DOCUMENT_PRUNE_DAYS", "30")),
         # Seconds a worker holds an outbox row it claimed (default: domain.outbox.CLAIM, 5 minutes).
         "OUTBOX_CLAIM_SECONDS": int(os.environ.get("OUTBOX_CLAIM_SECONDS", "0")),
         "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS),

@@ -145,3 +145,28 @@ def download_name(document: Document) -> str:
         return f"improvement-plan-{document.factory_id}-{document.locale}.pdf"
     kind = document.report.kind.value if document.report else "report"
     return f"{kind}-{document.factory_id}-{document.report_id}-{document.locale}.pdf"
+
+
+# --- pruning: PDFs nobody keeps --------------------------------------------------------------
+
+# Drafts' and the IP's PDFs are rendered afresh on every request, so an old one is never asked
+# for again; a final report's PDF is the shared record and is never pruned.
+PRUNE_DAYS = 30
+
+
+def prune(older_than_days: int = PRUNE_DAYS, now=None) -> int:
+    """Delete the rows and files of PDFs that are not a final report's, made more than
+    ``older_than_days`` ago and no longer being rendered; how many. The caller commits (the
+    files go first: a row left without its file says "could not be made", never a broken link)."""
+    from datetime import UTC, datetime, timedelta
+
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
+    old = list(db.session.scalars(select(Document).where(
+        Document.final.is_(False), Document.created_at < cutoff, Document.status.not_in(PENDING))))
+    for document in old:
+        path = stored_path(document)
+        if path is not None:
+            path.unlink(missing_ok=True)
+        db.session.delete(document)
+    db.session.flush()
+    return len(old)
