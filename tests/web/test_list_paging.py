@@ -100,3 +100,22 @@ def test_exports_hold_every_item_and_are_sent_in_chunks(login, world, cycle1):
 
     sheet = load_workbook(io.BytesIO(xlsx.get_data())).active
     assert len(list(sheet.iter_rows())) == 1 + PER_PAGE + 5
+
+
+def test_the_public_issues_are_paged_and_keep_the_chosen_cycle(login, world):
+    """PUB-2: a cycle's publicly reported findings (with their responses) come a page at a time;
+    the next link keeps the cycle chosen."""
+    old = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=500), date.today() - timedelta(days=480))
+    f.make_cycle(world.angkor, 2, date.today() - timedelta(days=120), date.today() - timedelta(days=99))
+    findings = [f.make_finding(old, "Overtime Wages", f"Finding {i}", publicly_reported=True)
+                for i in range(PER_PAGE + 2)]
+    f.make_public_response(findings[-1], "We paid it")
+    db.session.commit()
+    client = login(world.factory_user)
+    first = client.get(f"/factories/{world.angkor.id}/public-issues?cycle={old.id}").get_data(as_text=True)
+    shown = re.findall(r'id="finding-(\d+)"', first)
+    assert len(shown) == PER_PAGE and f"{PER_PAGE + 2} publicly reported findings" in first
+    link = _next_link(first)
+    assert f"cycle={old.id}" in link and "page=2" in link
+    second = client.get(link).get_data(as_text=True)
+    assert len(re.findall(r'id="finding-(\d+)"', second)) == 2 and "We paid it" in second
