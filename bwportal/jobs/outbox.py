@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 
 from ..domain.notices.outbox import BACKOFF, claim_period, due_rows
 from ..extensions import db
@@ -96,8 +96,12 @@ def relay(ids) -> int:
     retry = Retry(max=len(BACKOFF), interval=[int(b.total_seconds()) + 1 for b in BACKOFF])
     try:
         queue = Queue(current_app.config.get("RQ_QUEUE", "default"), connection=connection)
+        # A row may ask for longer than the usual 300 s (a long IP's PDF: domain.documents).
+        timeouts = {row_id: (payload or {}).get("timeout") for row_id, payload in db.session.execute(
+            select(OutboxMessage.id, OutboxMessage.payload).where(OutboxMessage.id.in_(ids)))}
         for outbox_id in ids:
-            queue.enqueue(deliver, outbox_id, job_timeout=300, failure_ttl=7 * 24 * 3600, retry=retry)
+            queue.enqueue(deliver, outbox_id, job_timeout=int(timeouts.get(outbox_id) or 300),
+                          failure_ttl=7 * 24 * 3600, retry=retry)
     except RedisError as error:
         log.warning("Redis is not reachable (%s); %s outbox rows wait for the relay", error, len(ids))
         return 0

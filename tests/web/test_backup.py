@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from bwportal.domain import documents
 from bwportal.extensions import db
 from bwportal.infra.storage import storage
 from bwportal.models import Document, DocumentStatus, EvidenceFile
@@ -108,3 +109,34 @@ def test_old_pdfs_of_drafts_and_of_the_ip_are_pruned_never_a_final_reports(app, 
     assert out.exit_code == 0 and out.output.startswith("1 PDF(s)")  # now the 2-day-old draft's
     db.session.expire_all()
     assert db.session.get(Document, recent.id) is None and db.session.get(Document, final.id) is not None
+
+
+def test_a_long_ips_pdf_gets_time_to_finish(app, world, monkeypatch):
+    """JOB-1: the IP's PDF job is given time in proportion to the plan (1,044 items took 66 s;
+    10,000 would pass the usual 300 s and never finish), and no other worker takes it over meanwhile."""
+    import fakeredis
+    from rq import Queue
+
+    from bwportal.jobs import outbox as jobs_outbox
+    from bwportal.models import OutboxMessage
+
+    cycle = f.make_released_cycle(world.angkor)
+    redis = fakeredis.FakeRedis()
+    monkeypatch.setattr(jobs_outbox, "get_redis", lambda: redis)
+
+    def queued_timeout(items: int) -> int:
+        f.make_ip_items(cycle, items)
+        document = documents.request_ip(world.angkor, world.factory_user, "en")
+        db.session.commit()
+        row = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == documents.JOB)
+                                 .order_by(OutboxMessage.id.desc())).first()
+        assert row.payload["document_id"] == document.id
+        redis.flushall()
+        assert jobs_outbox.relay([row.id]) == 1
+        (job,) = Queue("default", connection=redis).jobs
+        return job.timeout
+
+    # A plan of thousands in a few items: each item counts for 100 s here (0.2 s in production).
+    monkeypatch.setattr(documents, "SECONDS_PER_ITEM", 100, raising=False)
+    assert queued_timeout(2) == 300  # a short plan: the usual
+    assert queued_timeout(6) == 800  # the whole plan's 8 items
