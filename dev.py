@@ -35,6 +35,8 @@ def sh(*args, **kwargs):
 def ensure_venv(extras: str) -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
         sys.exit("bwportal needs Python 3.11 or newer.")
+    if os.environ.get("BWPORTAL_NO_INSTALL") == "1" and PY.exists():
+        return  # a venv someone else keeps (the test suite's, running tests/packaging/test_prod.py)
     if not PY.exists():
         venv.create(VENV, with_pip=True)
     # Reinstall only when pyproject.toml, the lock file (or the extras asked for) changed.

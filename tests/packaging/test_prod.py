@@ -60,7 +60,8 @@ def test_one_command_runs_proxy_web_worker_and_cron_on_the_machines_services(tmp
     (tmp_path / "deploy" / "nginx-locations.conf").write_text(LOCATIONS)
     env = dict(os.environ, PORT=str(port), BWPORTAL_VENV=str(Path(sys.executable).parent.parent),
                BWPORTAL_INSTANCE=str(tmp_path / "instance"), WEB_CONCURRENCY="1",
-               BWPORTAL_DEPLOY_DIR=str(tmp_path / "deploy"))
+               BWPORTAL_DEPLOY_DIR=str(tmp_path / "deploy"),
+               BWPORTAL_NO_INSTALL="1")  # the suite's own venv: not reinstalled under other tests' feet
     workers_before = _workers()
     log = (tmp_path / "prod.log").open("w+")
     started = subprocess.Popen([sys.executable, str(ROOT / "dev.py"), "prod"], cwd=ROOT, env=env,

@@ -17,7 +17,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
-UV = shutil.which("uv")
+# The machine's uv, or the one dev.py put into the venv.
+UV = shutil.which("uv") or next((str(p) for p in [Path(sys.executable).parent / "uv"] if p.exists()), None)
 needs_uv = pytest.mark.skipif(UV is None, reason="uv is not installed")
 
 
