@@ -25,7 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
     transactions.init_app(app)  # after db: read-only requests end with COMMIT (prepared statements stay)
-    migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(config_module.MIGRATIONS))
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)

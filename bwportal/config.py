@@ -8,8 +8,15 @@ on PostgreSQL and Redis.
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = Path(os.environ.get("BWPORTAL_INSTANCE", ROOT / "instance"))
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+# A checkout keeps translations/ and migrations/ beside the package; a built wheel carries them
+# inside it (setup.py's build step compiles the catalogues and copies the migrations there).
+CHECKOUT = (ROOT / "pyproject.toml").is_file()
+TRANSLATIONS = ROOT / "translations" if CHECKOUT else PACKAGE / "translations"
+MIGRATIONS = ROOT / "migrations" if CHECKOUT else PACKAGE / "migrations"
+# Installed, the instance folder is the working directory's, never site-packages.
+INSTANCE = Path(os.environ.get("BWPORTAL_INSTANCE", (ROOT if CHECKOUT else Path.cwd()) / "instance"))
 
 # Locales with a complete catalogue; the first is the fallback.
 LOCALES = ("en", "km", "vi", "bn", "id", "ar", "es", "fr")
@@ -79,10 +86,12 @@ def from_environment() -> dict:
         "SENTRY_TRACES_SAMPLE_RATE": os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0"),
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(INSTANCE / "storage")),
+        # Rendered PDFs of drafts and of the IP are deleted after this many days (final reports' never).
+        "DOCUMENT_PRUNE_DAYS": int(os.environ.get("DOCUMENT_PRUNE_DAYS", "30")),
         # Seconds a worker holds an outbox row it claimed, renewed while it works (default:
         # domain.notices.outbox.CLAIM, 60 s): a dead worker's row is taken over after that.
         "OUTBOX_CLAIM_SECONDS": float(os.environ.get("OUTBOX_CLAIM_SECONDS", "0")),
-        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LOCALES": LOCALES,

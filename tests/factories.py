@@ -242,6 +242,14 @@ def make_ip_item_in_state(cycle, point_name="Overtime Wages", status=None, targe
                         completed_by_id=completed_by.id if completed else None)
 
 
+def make_ip_items(cycle, count: int, *, lead_person="", reported_at=None, **fields) -> list[IPItem]:
+    """``count`` assessment items of ``cycle`` ("Finding 0"...), for lists longer than a page;
+    ``reported_at``: each reported remediated then (the verification queue's)."""
+    items = [make_ip_item(cycle, "Overtime Wages", f"Finding {i}", lead_person=lead_person,
+                          remediation_reported_at=reported_at, **fields) for i in range(count)]
+    return items
+
+
 # --- reports ------------------------------------------------------------------------------
 
 # The fewest answers with which a report of each kind may be submitted (or released).

@@ -5,9 +5,9 @@ from importlib.util import find_spec
 
 
 def register_cli(app) -> None:
-    from . import i18n, ip, outbox, programmes
+    from . import backup, documents, i18n, ip, outbox, programmes
 
-    for module in (i18n, ip, programmes, outbox):
+    for module in (i18n, ip, programmes, outbox, documents, backup):
         app.cli.add_command(module.group)
     if find_spec("devdata") is not None:  # a checkout: the demo and scale data are at hand
         from . import devdata

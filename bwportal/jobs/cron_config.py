@@ -10,6 +10,7 @@ from bwportal.jobs.deadlines import sweep
 from bwportal.jobs.digest import weekly_digests
 from bwportal.jobs.ip_daily import mark_delayed_items
 from bwportal.jobs.outbox import relay_due
+from bwportal.jobs.pruning import prune_documents
 from bwportal.jobs.queues import PERIODIC
 
 PERIODIC_JOBS: list[tuple] = [
@@ -22,6 +23,8 @@ PERIODIC_JOBS: list[tuple] = [
     (weekly_digests, {"queue_name": PERIODIC, "cron": "45 6 * * *"}),
     # Rows left behind (Redis was down, a retry is due, a worker died) every minute.
     (relay_due, {"queue_name": PERIODIC, "cron": "* * * * *"}),
+    # PDFs of drafts and of the IP older than DOCUMENT_PRUNE_DAYS (final reports' are kept).
+    (prune_documents, {"queue_name": PERIODIC, "cron": "30 3 * * *"}),
 ]
 
 for func, options in PERIODIC_JOBS:

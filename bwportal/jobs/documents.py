@@ -12,7 +12,7 @@ import io
 import re
 import threading
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -53,6 +53,9 @@ def render_document(row) -> None:
     if document.status is DocumentStatus.READY and documents.is_stored(document):
         return  # a second delivery of a job already done
     document.status, document.error = DocumentStatus.RENDERING, ""
+    timeout = (row.payload or {}).get("timeout")
+    if timeout:  # a long render: no other worker takes the row over while this one still works on it
+        row.claimed_until = datetime.now(UTC) + timedelta(seconds=int(timeout) + 60)
     db.session.commit()
     stored_name = None
     try:

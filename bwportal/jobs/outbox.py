@@ -145,25 +145,28 @@ def relay(ids) -> int:
 
     # RQ retries a failed job after the row's own backoff (a second late, so the row is due).
     retry = Retry(max=len(BACKOFF), interval=[int(b.total_seconds()) + 1 for b in BACKOFF])
-    kinds = _kinds(ids)
+    rows = _rows(ids)
     try:
         for outbox_id in ids:
-            queue = Queue(queue_for(kinds.get(outbox_id, "")), connection=connection)
-            queue.enqueue(deliver, outbox_id, job_timeout=300, failure_ttl=7 * 24 * 3600, retry=retry,
-                          meta={"request_id": current_request_id()})  # its log lines name the request
+            kind, timeout = rows.get(outbox_id, ("", None))
+            queue = Queue(queue_for(kind), connection=connection)
+            # A row may ask for longer than the usual 300 s (a long IP's PDF: domain.documents).
+            queue.enqueue(deliver, outbox_id, job_timeout=int(timeout or 300), failure_ttl=7 * 24 * 3600,
+                          retry=retry, meta={"request_id": current_request_id()})  # its logs name the request
     except RedisError as error:
         log.warning("Redis is not reachable (%s); %s outbox rows wait for the relay", error, len(ids))
         return 0
     return len(ids)
 
 
-def _kinds(ids) -> dict[int, str]:
-    """The rows' kinds (which queue each goes on), read on a connection of its own: the caller's
-    session is left as it is."""
+def _rows(ids) -> dict[int, tuple[str, int | None]]:
+    """The rows' kinds (which queue each goes on) and the time their job may take, read on a
+    connection of its own: the caller's session is left as it is."""
     try:
         with db.engine.connect() as connection:
-            return dict(connection.execute(select(OutboxMessage.id, OutboxMessage.kind)
-                                           .where(OutboxMessage.id.in_(ids))).all())
+            found = connection.execute(select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.payload)
+                                       .where(OutboxMessage.id.in_(ids))).all()
+            return {row_id: (kind, (payload or {}).get("timeout")) for row_id, kind, payload in found}
     except SQLAlchemyError as error:  # the default queue then: late, never lost
         log.warning("outbox kinds unreadable (%s): %s rows go on the default queue", error, len(ids))
         return {}

@@ -104,7 +104,8 @@ def test_the_ip_list_and_an_inline_save_join_no_more_than_an_item_needs(world, l
     assert saved.status_code == 200, saved.get_data(as_text=True)[:2000]
     assert "Half of the lines trained." in saved.get_data(as_text=True)
     # An item comes with its cycle, visit, catalogue rows and verifier: 10 joins, none further.
-    assert list_statements <= 6 and list_widest <= 10, (list_statements, list_widest)
+    # 7: the list is paged (issue 18), and a page counts the items that match.
+    assert list_statements <= 7 and list_widest <= 10, (list_statements, list_widest)
     assert statements.widest <= 10, max(statements.seen, key=lambda s: s.count("JOIN"))
 
 

@@ -14,11 +14,13 @@ from ...domain.ip import operations as ops
 from ...domain.ip.assessment_import import apply_import, latest_cycle, plan_import
 from ...domain.ip.queries import (
     Filters,
-    ip_items,
     latest_assessor_comments,
+    ordered_items,
     record_export,
     status_counts,
+    stream_items,
     verification_entries,
+    verification_queue_query,
     visit_dates,
 )
 from ...domain.ip.status import CHECKS, NotRepeatedReview, effective_status, is_overdue, verification_due
@@ -28,6 +30,7 @@ from ...domain.tenancy import visible_factory_ids
 from ...domain.time import factory_today
 from ...extensions import db, htmx
 from ...models import AdvisoryVisit, IPEvent, IPItem, IPStatus, Origin
+from ...web.paging import paginate
 from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory, load_owned
 from . import export
@@ -103,9 +106,11 @@ def index(factory_id: int):
     factory = load_factory(factory_id, "ip.view")
     filters = _filters()
     today = _today(factory)
-    items = ip_items(factory.id, filters, today)
+    page = paginate(ordered_items(factory.id, filters, today))  # a page at a time, however long the plan
+    items = page.items
     return render_template(
-        "ip/index.html", factory=factory, items=items, filters=filters, counts=status_counts(factory.id, today),
+        "ip/index.html", factory=factory, items=items, page=page, filters=filters,
+        counts=status_counts(factory.id, today),
         clusters=catalogues.clusters_of(factory.programme_id), statuses=list(IPStatus), origins=list(Origin),
         **_card_context(factory, items),
     )
@@ -119,9 +124,9 @@ def export_items(factory_id: int, fmt: str):
         factory = load_factory(factory_id, "ip.export")
         today = _today(factory)
         filters = _filters()
-        items = ip_items(factory.id, filters, today)
-        response = export.response(factory, items, today, fmt)
-        record_export(current_user, factory, fmt, filters, len(items))
+        # read in batches and written to a spooled file: 10,000 items never sit in memory at once
+        response, count = export.response(factory, stream_items(factory.id, filters, today), today, fmt)
+        record_export(current_user, factory, fmt, filters, count)
     return response
 
 
@@ -399,8 +404,10 @@ def _queue_entry(item, dates=None):
 def queue():
     if not can(current_user, "ip.verify"):
         abort(403)
-    entries = verification_entries(visible_factory_ids(current_user))
-    return render_template("ip/queue.html", entries=entries, form=VerifyForm(), return_form=ReturnForm())
+    factory_ids = visible_factory_ids(current_user)
+    page = paginate(verification_queue_query(factory_ids))
+    entries = verification_entries(factory_ids, page.items)
+    return render_template("ip/queue.html", entries=entries, page=page, form=VerifyForm(), return_form=ReturnForm())
 
 
 # --- a new assessment into the IP ------------------------------------------------------

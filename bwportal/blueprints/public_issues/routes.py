@@ -14,6 +14,7 @@ from ...domain.public import issues as ops
 from ...domain.time import today_in
 from ...extensions import db, htmx
 from ...models import EvidenceFile, Finding
+from ...web.paging import paginate
 from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory, load_owned
 from .files import send_evidence
@@ -78,9 +79,10 @@ def index(factory_id: int):
         cycle = next((c for c in cycles if c.id == chosen), None)
         if cycle is None:
             abort(404)  # not a cycle of this factory
-    issues = ops.public_findings(cycle.id) if cycle else []
+    page = paginate(ops.public_findings_query(cycle.id)) if cycle else None  # a page at a time (issue 18)
+    issues = ops.issues_of(page.items) if page else []
     return render_template("public_issues/index.html", factory=factory, cycles=cycles, cycle=cycle,
-                           issues=issues, **_card_context(factory))
+                           issues=issues, page=page, **_card_context(factory))
 
 
 # --- the factory's response ------------------------------------------------------------------

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from ...domain.assessments.cycles import cycles_of
-from ...domain.ip.queries import verification_entries
+from ...domain.ip.queries import verification_entries, verification_queue_query
 from ...domain.policy import can
 from ...domain.reports import deadlines, editing
 from ...domain.reports import queries as report_queries
@@ -20,6 +20,7 @@ from ...domain.tenancy import visible_factory_ids
 from ...domain.time import today_in
 from ...extensions import htmx
 from ...models import EnrolmentStatus, IPStatus, MemberRole, ReportKind, Role
+from ...web.paging import paginate
 from ...web.unit_of_work import unit_of_work
 from ..ip.forms import ReturnForm, VerifyForm
 from ..scoping import load_factory
@@ -211,10 +212,14 @@ def inbox():
     if current_user.role is not Role.EA or not can(current_user, "report.review"):
         abort(403)
     factory_ids = visible_factory_ids(current_user)
-    reports = report_queries.awaiting_review(factory_ids)
-    entries = verification_entries(factory_ids)
+    # Two lists, each paged on its own (?page= the reports, ?vpage= the items).
+    reports_page = paginate(report_queries.awaiting_review_query(factory_ids))
+    items_page = paginate(verification_queue_query(factory_ids), param="vpage")
+    reports = reports_page.items
+    entries = verification_entries(factory_ids, items_page.items)
     # PR-3, PR-11: each report's cycle obligation (a corrective PR1 of a final cycle owes nothing).
     obligations = deadlines.obligations_of({r.cycle_id: r.cycle for r in reports}.values(),
                                            lambda cycle: today_in(cycle.factory.programme.timezone))
-    return render_template("reports/inbox.html", reports=reports, entries=entries, send_back_form=SendBackForm(),
+    return render_template("reports/inbox.html", reports=reports, entries=entries, reports_page=reports_page,
+                           items_page=items_page, send_back_form=SendBackForm(),
                            form=VerifyForm(), return_form=ReturnForm(), obligations=obligations)

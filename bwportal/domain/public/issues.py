@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import BinaryIO
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
@@ -94,6 +94,25 @@ def public_findings(cycle_id: int) -> list[PublicIssue]:
         .order_by(Cluster.position, CompliancePoint.position, Finding.id)
     ).all()
     return [PublicIssue(finding, response) for finding, response in rows]
+
+
+def public_findings_query(cycle_id: int) -> Select:
+    """The cycle's publicly reported findings in catalogue order (the id last: pages of it
+    never overlap); ``issues_of`` a page of them gives each its response."""
+    return (select(Finding)
+            .join(Cluster, Cluster.id == Finding.cluster_id)
+            .join(CompliancePoint, CompliancePoint.id == Finding.compliance_point_id)
+            .where(Finding.cycle_id == cycle_id, Finding.publicly_reported)
+            .options(selectinload(Finding.ip_item))
+            .order_by(Cluster.position, CompliancePoint.position, Finding.id))
+
+
+def issues_of(findings) -> list[PublicIssue]:
+    """``findings`` each with its response (None: not answered yet), in one query."""
+    findings = list(findings)
+    responses = {r.finding_id: r for r in db.session.scalars(
+        select(PublicResponse).where(PublicResponse.finding_id.in_([f.id for f in findings])))} if findings else {}
+    return [PublicIssue(finding, responses.get(finding.id)) for finding in findings]
 
 
 def public_findings_after(factory_id: int, after_id: int, limit: int, *conditions) -> list[PublicIssue]:
