@@ -12,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...extensions import db
+from ...models import Cycle, EventKind, Finding, IPItem, IPStatus
 from ..errors import Conflict
 from ..locking import locked
-from ...models import Cycle, EventKind, Finding, IPItem, IPStatus
 from . import operations as ops
 
 
