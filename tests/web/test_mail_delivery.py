@@ -246,3 +246,14 @@ def test_an_invitation_goes_through_the_outbox(app, login, world, mailbox, jobs)
     assert queued.status is OutboxStatus.SENT and "url" not in queued.payload
     [message] = mailbox.messages(to="new@example.com")
     assert "/invitation/" in message.get_body(("plain",)).get_content()
+
+
+def test_an_operator_can_send_a_possibly_sent_notice_again(app, world, smtp, jobs):
+    """Issue 17 item 4: "possibly sent" is not lost: ``flask outbox retry <id>`` sends it."""
+    [row_id] = notices(world)
+    doubtful = row(row_id)
+    doubtful.status, doubtful.sent_at, doubtful.last_error = OutboxStatus.SENT, None, "possibly sent: test"
+    db.session.commit()
+    assert app.test_cli_runner().invoke(args=["outbox", "retry", str(row_id)]).output.startswith("1 rows")
+    jobs()
+    assert len(smtp.received) == 1 and row(row_id).sent_at is not None
