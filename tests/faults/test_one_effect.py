@@ -150,7 +150,9 @@ def test_double_submit_makes_one_submission_and_one_notice(app, world, cycle, co
         with Rendezvous(ProgressReport):
             responses = at_once(app, [(first, "post", url, {"data": {"seen": "draft"}}),
                                       (second, "post", url, {"data": {"seen": "draft"}})])
-        assert [r.status_code for r in responses] == [302, 302]
+        assert sorted(r.status_code for r in responses) == [302, 409], [r.status_code for r in responses]
+        loser = next(r for r in responses if r.status_code == 409)
+        assert "in the meantime" in loser.get_data(as_text=True) and "Submitted" in loser.get_data(as_text=True)
         assert count(ReportTransition, ReportTransition.report_id == report_id,
                      ReportTransition.action == "submit") == 1
         assert notices("report_submitted") - before == 1  # one EA assigned to Angkor

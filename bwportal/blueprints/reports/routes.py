@@ -171,8 +171,10 @@ def transition(factory_id: int, report_id: int, action: str):
     except wf.WorkflowError as refused:
         # A second click or a colleague's action first (409): the answer shows the state it is in now.
         message = str(refused.message)
-        if htmx and request.form.get("from") == "inbox" and isinstance(refused, wf.ReportMoved):
-            return render_template("reports/_inbox_done.html", report=report, message=message), 409
+        if isinstance(refused, wf.ReportMoved):
+            if htmx and request.form.get("from") == "inbox":
+                return render_template("reports/_inbox_done.html", report=report, message=message), 409
+            raise  # the conflict page (unit_of_work.refused): 409, with the state it is in now
         if htmx and request.form.get("from") == "inbox":
             return render_template("reports/_inbox_report.html", report=report, error=message,
                                    send_back_form=form or SendBackForm(), obligations={}), refused.status
