@@ -45,7 +45,10 @@ def from_environment() -> dict:
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
-        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") == "1",
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") == "1",  # STARTTLS (port 587)
+        "MAIL_USE_SSL": os.environ.get("MAIL_USE_SSL", "") == "1",  # implicit TLS (port 465)
+        "MAIL_TLS_CA_FILE": os.environ.get("MAIL_TLS_CA_FILE", ""),  # a private CA to verify the server with
+        "MAIL_TIMEOUT": int(os.environ.get("MAIL_TIMEOUT", "15")),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "portal@bwportal.invalid"),
         "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE / "outbox")),
         # How many reverse proxies stand before gunicorn (their X-Forwarded-For is trusted).

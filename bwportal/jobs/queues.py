@@ -16,7 +16,7 @@ PRIORITY = (NOTICES, PERIODIC, DEFAULT, PDFS)
 
 def queue_for(kind: str) -> str:
     """The queue of an outbox row's work, by its kind."""
-    if kind.startswith(("mail.", "digest.")):
+    if kind.startswith(("mail.", "digest.", "link.")):  # e-mails: outbox.MAIL_PREFIXES
         return NOTICES
     if kind == "job.render_document":
         return PDFS

@@ -646,7 +646,12 @@ def expected_http(kind, state, action, principal):
     if principal in FOREIGN or not visible(kind, state, principal):
         return 404, state
     allowed, after = expected_step(kind, state, action, principal)
-    return (302, after) if allowed else (403, state)
+    if allowed:
+        return 302, after
+    spec = EXPECTED_STEPS.get((kind, action))
+    if action != "save_section" and spec is not None and principal in spec[2]:
+        return 409, state  # issue 17: the role's own step, but the report is not (or no longer) in its state
+    return 403, state
 
 
 def _section_url(app, kind, report_id, world):

@@ -225,7 +225,8 @@ def test_verification_result_tells_the_factory(world, mailbox):
     from bwportal.domain.ip import operations as ops
 
     cycle = f.make_cycle(world.angkor, 1)
-    item = f.make_ip_item(cycle, "Overtime Wages", "Overtime unpaid")
+    # The factory reported it remediated: only then can the EA return it (issue 17: checked under the lock).
+    item = f.make_ip_item(cycle, "Overtime Wages", "Overtime unpaid", remediation_reported_at=datetime.now(UTC))
     ops.return_to_factory(item, world.ea, "Please show the payslips")
     db.session.commit()
     assert [(r.kind, r.recipient_id) for r in _rows()] == [("mail.item_returned", world.factory_user.id)]

@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ...domain.assessments.cycles import cycles_of
 from ...domain.ip import assessor_comments
 from ...domain.ip import operations as ops
-from ...domain.ip.assessment_import import apply_import, latest_cycle, plan_import
+from ...domain.ip.assessment_import import AlreadyImported, apply_import, latest_cycle, plan_import
 from ...domain.ip.queries import (
     Filters,
     latest_assessor_comments,
@@ -321,7 +321,8 @@ def verify(factory_id: int, item_id: int):
                                    enhancement=form.grievance_enhancement.data or "")
         try:
             with unit_of_work():
-                ops.complete(item, current_user, form.completion_date.data, checks, today, review)
+                ops.complete(item, current_user, form.completion_date.data, checks, today, review,
+                             _seen_version())
         except ops.CannotComplete as refused:
             reasons, status = refused.reasons, 422
         else:
@@ -355,9 +356,15 @@ def return_item(factory_id: int, item_id: int):
         return redirect(_back(factory, item))
     if form.validate_on_submit():
         with unit_of_work():
-            ops.return_to_factory(item, current_user, form.comment.data.strip())
+            ops.return_to_factory(item, current_user, form.comment.data.strip(), _seen_version())
         return _verified(factory, item, _("Returned to the factory with your comment."))
     return _verification_page(factory, item, VerifyForm(), form, []), 422
+
+
+def _seen_version() -> int | None:
+    """The item's version the verification form was shown with (absent from older pages)."""
+    value = request.form.get("seen_version", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 def _verified(factory, item, message: str):
@@ -433,8 +440,12 @@ def import_findings(factory_id: int):
                                            "is followed up.")
                 merges[finding.id] = (int(choice), comment_text)
         if not errors:
-            with unit_of_work():
-                counts = apply_import(plan, current_user, merges)
+            try:
+                with unit_of_work():
+                    counts = apply_import(plan, current_user, merges)
+            except AlreadyImported as refused:
+                flash(str(refused.message), "info")
+                return redirect(url_for("ip.index", factory_id=factory.id))
             flash(_("Imported: %(created)s new items, %(merged)s merged, %(flagged)s to review with the committee.",
                     created=counts["created"], merged=counts["merged"], flagged=counts["flagged"]), "success")
             return redirect(url_for("ip.index", factory_id=factory.id))

@@ -164,16 +164,21 @@ def transition(factory_id: int, report_id: int, action: str):
     factory, report = load_report(factory_id, report_id)
     form = SendBackForm() if action == "send_back" else None
     comment = (request.form.get("comment") or "").strip()[:10_000]
-    if action not in wf.allowed_actions(report, current_user):
+    if not wf.may_fire(report, action, current_user):
         abort(403)
     try:
         with unit_of_work():
-            wf.fire(report, action, current_user, comment)
+            wf.fire(report, action, current_user, comment, seen=request.form.get("seen") or None)
     except wf.WorkflowError as refused:
-        message = str(refused.args[0])
+        # A second click or a colleague's action first (409): the answer shows the state it is in now.
+        message = str(refused.message)
+        if isinstance(refused, wf.ReportMoved):
+            if htmx and request.form.get("from") == "inbox":
+                return render_template("reports/_inbox_done.html", report=report, message=message), 409
+            raise  # the conflict page (unit_of_work.refused): 409, with the state it is in now
         if htmx and request.form.get("from") == "inbox":
             return render_template("reports/_inbox_report.html", report=report, error=message,
-                                   send_back_form=form or SendBackForm(), obligations={}), 422
+                                   send_back_form=form or SendBackForm(), obligations={}), refused.status
         flash(message, "error")
         return redirect(request.form.get("from") == "inbox" and url_for("reports.inbox")
                         or url_for("reports.view", factory_id=factory.id, report_id=report.id))

@@ -81,6 +81,9 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
             raise
         # Two first saves at once: the unique (report, key) let the other one in.
         return _render(factory, report, sections, section, answers=answers, conflict=conflict), 409
+    except editing.AlreadySubmitted as refused:
+        # Submitted while this was typed: shown back (read-only now) with why, never lost silently.
+        return _render(factory, report, sections, section, answers=answers, refused=refused.message), 409
     except wf.ReportLocked:
         abort(403)
     following = next((s for s in sections if s.key == request.form.get("next_section")), None)
@@ -94,7 +97,8 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
     return _render(factory, report, sections, section, saved=True)
 
 
-def _render(factory, report, sections, section, *, answers=None, errors=None, conflict=None, saved=False):
+def _render(factory, report, sections, section, *, answers=None, errors=None, conflict=None, saved=False,
+            refused=None):
     stored = _stored(report, section.key)
     may_write = wf.may_write(report, current_user)
     # The IP annex is shown only in the read-only view of an IP-validation question: a draft's
@@ -103,7 +107,7 @@ def _render(factory, report, sections, section, *, answers=None, errors=None, co
     context = dict(
         factory=factory, report=report, section=section, sections=sections, programme=wording_of(report),
         answers=answers if answers is not None else (stored.answers if stored else {}), errors=errors or {},
-        stored=stored, conflict=conflict, saved=saved, choices=IP_VALIDATION_CHOICES,
+        stored=stored, conflict=conflict, saved=saved, refused=refused, choices=IP_VALIDATION_CHOICES,
         ip_items=_ip_items(report) if report.kind is ReportKind.PR2 else [],
         ip_annex=((report.snapshot or {}).get("annexes", {}).get("ip") or ip_annex(report.factory_id))
         if shows_annex else [],

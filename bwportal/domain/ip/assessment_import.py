@@ -9,11 +9,18 @@ review with the committee (status.NotRepeatedReview); items put forward during a
 
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Cycle, EventKind, Finding, IPItem, IPStatus, Origin
+from ..errors import Conflict
+from ..locking import locked
 from . import operations as ops
+
+
+class AlreadyImported(Conflict):
+    """Another request imported (some of) these findings since the plan was shown."""
 
 
 @dataclass
@@ -35,12 +42,14 @@ def latest_cycle(factory_id: int) -> Cycle | None:
 
 
 def plan_import(cycle: Cycle) -> ImportPlan:
-    findings = list(db.session.scalars(select(Finding).where(Finding.cycle_id == cycle.id).order_by(Finding.id)))
+    # populate_existing: as committed now, also for rows this request loaded before (apply_import re-plans).
+    findings = list(db.session.scalars(select(Finding).where(Finding.cycle_id == cycle.id).order_by(Finding.id)
+                                       .execution_options(populate_existing=True)))
     earlier_open = list(db.session.scalars(
         select(IPItem).join(Cycle, IPItem.cycle_id == Cycle.id).where(
             IPItem.factory_id == cycle.factory_id, Cycle.number < cycle.number,
             IPItem.status != IPStatus.COMPLETED,
-        ).order_by(IPItem.id)
+        ).order_by(IPItem.id).execution_options(populate_existing=True)
     ))
     plan = ImportPlan(cycle=cycle, new_findings=[f for f in findings if f.ip_item_id is None])
     for finding in plan.new_findings:
@@ -67,7 +76,17 @@ def merge(item: IPItem, finding: Finding, actor, comment: str) -> None:
 
 def apply_import(plan: ImportPlan, actor, merges: dict[int, tuple[int, str]]) -> dict[str, int]:
     """``merges``: finding id -> (id of the item to merge into, comment). Every other new
-    finding becomes an item. Returns counts for the confirmation message."""
+    finding becomes an item. Returns counts for the confirmation message.
+
+    Once only (issue 17): the cycle row is locked and the plan made again from what is
+    committed now, so an import sent twice (a double click, two EAs) imports once; the
+    second finds its findings already in the IP and is refused with ``AlreadyImported``."""
+    locked(plan.cycle)
+    fresh = plan_import(plan.cycle)
+    if {f.id for f in plan.new_findings} - {f.id for f in fresh.new_findings}:
+        raise AlreadyImported(_l("These findings were imported into the Improvement Plan in the meantime: "
+                                 "nothing was imported twice."))
+    plan = fresh
     counts = {"created": 0, "merged": 0, "flagged": 0}
     for finding in plan.new_findings:
         choice = merges.get(finding.id)

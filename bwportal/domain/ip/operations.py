@@ -6,12 +6,14 @@ so the change and its history land in one transaction.
 
 from datetime import UTC, date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import AdvisoryVisit, Cycle, EventKind, Finding, IPEvent, IPItem, IPStatus, Origin, Role
 from .. import audit
-from ..errors import DomainError
+from ..errors import Conflict, DomainError
+from ..locking import locked
 from ..notices import notify as notices
 from ..policy import ip_field_writable, ip_status_settable
 from ..programmes.catalogues import ForeignEntry, check_references
@@ -199,7 +201,25 @@ def _audit(item: IPItem, actor, action: str, changes: dict) -> None:
                       label=f"{factory.name}: #{item.id} {item.area_of_improvement[:200]}")
 
 
-def return_to_factory(item: IPItem, actor, comment: str) -> None:
+class NotAwaitingVerification(IPError, Conflict):
+    """The item's remediation was verified or returned since the page was shown."""
+
+    def __init__(self):
+        super().__init__(_l("This item is no longer waiting for verification: it was answered in the meantime."))
+
+
+def _answerable(item: IPItem, seen_version: int | None) -> None:
+    """Lock the item and check it is as the EA saw it (``seen_version``, the version the form
+    was shown with) and not Completed: one answer, one notice, however often it is sent."""
+    locked(item)
+    if item.status is IPStatus.COMPLETED or (seen_version is not None and seen_version != item.version):
+        raise NotAwaitingVerification()
+
+
+def return_to_factory(item: IPItem, actor, comment: str, seen_version: int | None = None) -> None:
+    _answerable(item, seen_version)
+    if item.remediation_reported_at is None:
+        raise NotAwaitingVerification()
     item.remediation_reported_at = None
     record(item, EventKind.VERIFICATION_RETURNED, actor, body=comment)
     notices.item_verified(item, actor, completed=False)
@@ -207,10 +227,11 @@ def return_to_factory(item: IPItem, actor, comment: str) -> None:
 
 
 def complete(item: IPItem, actor, completion_date: date, checks: dict[str, bool], today: date,
-             review: NotRepeatedReview | None = None) -> None:
+             review: NotRepeatedReview | None = None, seen_version: int | None = None) -> None:
     """The EA marks the item Completed after the three checks (IP-5), or, for an item the new
     assessment did not repeat, after the review with the committee (IP-8); unless it must wait
     for worker interviews (IP-6)."""
+    _answerable(item, seen_version)
     wait = interviews_wait(item, today) if item.needs_worker_interviews else None
     reasons = completion_blockers(item, checks, wait, review)
     if reasons:
