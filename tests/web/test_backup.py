@@ -133,7 +133,7 @@ def test_a_long_ips_pdf_gets_time_to_finish(app, world, monkeypatch):
         assert row.payload["document_id"] == document.id
         redis.flushall()
         assert jobs_outbox.relay([row.id]) == 1
-        (job,) = Queue("default", connection=redis).jobs
+        (job,) = Queue("pdfs", connection=redis).jobs  # jobs.queues: PDFs on their own queue
         return job.timeout
 
     # A plan of thousands in a few items: each item counts for 100 s here (0.2 s in production).

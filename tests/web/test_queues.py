@@ -61,7 +61,7 @@ def test_a_notice_enqueued_behind_a_pdf_backlog_is_served_first(app, world, pr1,
     assert relay_jobs.relay(pdfs) == 5 and relay_jobs.relay(notices) == 1
     queues = [Queue(name, connection=redis_connection) for name in procfile_queues()]
     job, queue = Queue.dequeue_any(queues, None, connection=redis_connection)
-    assert job.args == (notice.id,) and queue.name == "notices"
+    assert job.args == ([notice.id],) and queue.name == "notices"  # e-mails go in batches (one SMTP connection)
     served = [Queue.dequeue_any(queues, None, connection=redis_connection)[0].args[0] for _ in range(5)]
     assert sorted(served) == sorted(pdfs)  # the backlog is still there, after it
 
