@@ -87,5 +87,11 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def record_sign_out(user: User) -> None:
+def sign_out(user: User) -> None:
+    """Sign-out ends the session on the server too (issue 17 item 6): a copy of the cookie
+    taken before it no longer opens anything. Sessions are signed cookies, so the user's
+    session version is raised, which ends the user's other sessions as well (a shared
+    factory PC is the case this protects); API tokens stay (see ``end_sessions``)."""
+    user.session_version = User.session_version + 1
+    db.session.flush()
     audit.record(user, "auth.sign_out", user, label=user.email)
