@@ -75,10 +75,10 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None:
         audit.record(None, "auth.sign_in_failed", label=audit.masked_email(email), changes={"reason": "unknown"})
         return None
-    if not matched or not user.active:
+    if not matched or not user.may_sign_in:
         # The reason is for the programme admin only; the person signing in is told nothing more.
-        audit.record(user, "auth.sign_in_failed", user, label=user.email,
-                     changes={"reason": "password" if not matched else "inactive"})
+        reason = "password" if not matched else "inactive" if not user.active else "factory_inactive"
+        audit.record(user, "auth.sign_in_failed", user, label=user.email, changes={"reason": reason})
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)

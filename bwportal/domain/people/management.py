@@ -113,7 +113,10 @@ def invite(actor: User, *, email: str, name: str, role: Role, locale: str, progr
     """A new invitation and its token (the token is never stored; send it, then forget it)."""
     now = now or _now()
     email = normalise_email(email)
-    if find_user_by_email(email) is not None:
+    existing = find_user_by_email(email)
+    if existing is not None and may_manage_user(actor, existing):
+        # Only about an account the inviter sees anyway: anyone else's address answers as a
+        # new one (no enumeration, issue 17 item 8); its owner is told to sign in instead.
         raise PeopleError(_l("There is already an account with this e-mail address."), "email")
     if role is Role.FACTORY:
         if factory is None or factory.programme_id != programme.id:
@@ -150,10 +153,13 @@ def invite_admin_from_console(*, email: str, name: str, locale: str, programme, 
 
 def _issue(actor, *, email, name, role, locale, programme, factory, buyer_organisation, is_account_manager,
            days, now) -> tuple[Invitation, str]:
-    # A new invitation replaces any earlier one still open for the same address.
+    # A new invitation replaces any earlier one still open for the same address from the same
+    # place (this factory, or this programme's admins): never another factory's or programme's.
     db.session.execute(
         update(Invitation)
-        .where(Invitation.email == email, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+        .where(Invitation.email == email, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+               Invitation.programme_id == programme.id,
+               Invitation.factory_id == factory.id if factory is not None else Invitation.factory_id.is_(None))
         .values(revoked_at=now)
     )
     token, hashed = tokens.new_token()
