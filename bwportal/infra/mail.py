@@ -17,6 +17,8 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from ..forms.text import single_line
+
 log = logging.getLogger(__name__)
 
 
@@ -32,9 +34,11 @@ def compose(template: str, to: str, locale: str, **context) -> EmailMessage:
         html = render_template(f"emails/{template}.html", **context)
     subject, _, body = text.partition("\n")
     message = EmailMessage()
-    message["Subject"] = subject.strip()
+    # A header never carries a line break, whatever a name in it holds (a carriage return in a
+    # factory's name made every mail naming it fail and stuck its queue: issue 17 item 9).
+    message["Subject"] = single_line(subject).strip()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    message["To"] = to
+    message["To"] = single_line(to).strip()
     message["Message-ID"] = make_msgid(domain="bwportal")
     message.set_content(body.lstrip("\n"))
     message.add_alternative(html, subtype="html")
