@@ -120,8 +120,8 @@ def test_a_workbook_that_inflates_is_refused_before_it_is_read(app, world):
 
 def test_an_import_drops_the_controls_xml_refuses(app, world):
     """A vertical tab in an imported finding made the IP's XLSX export answer 500 for good."""
-    data = ("cluster,compliance point,finding,publicly reported\n"
-            "Compensation\x0b,\"Overtime\rWages\",\"Overtime\x0b not\x1f paid\nat 150%\",yes\n").encode()
+    data = (b"cluster,compliance point,finding,publicly reported\n"
+            b"Compensation\x0b,\"Overtime\rWages\",\"Overtime\x0b not\x1f paid\nat 150%\",yes\n")
     with app.test_request_context():
         result = findings_import.parse_findings(data, "f.csv", findings_import.load_catalogue(world.kh.id))
         [row] = result.rows
