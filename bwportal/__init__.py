@@ -10,6 +10,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config_module.from_environment())
     if config:
         app.config.update(config)
+    from .infra.deployment import refuse_unsafe_production
+
+    refuse_unsafe_production(app.config)  # production: no public key, SQLite, localhost links or file mail
     # The embedded default keeps its SQLite file, mail outbox and uploads here.
     config_module.INSTANCE.mkdir(parents=True, exist_ok=True)
 

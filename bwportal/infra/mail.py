@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from ..forms.text import single_line
+
 log = logging.getLogger(__name__)
 
 _open: contextvars.ContextVar["_Connection | None"] = contextvars.ContextVar("smtp_connection", default=None)
@@ -59,9 +61,11 @@ def compose(template: str, to: str, locale: str, *, msgid: str | None = None, **
         html = render_template(f"emails/{template}.html", **context)
     subject, _, body = text.partition("\n")
     message = EmailMessage()
-    message["Subject"] = subject.strip()
+    # A header never carries a line break, whatever a name in it holds (a carriage return in a
+    # factory's name made every mail naming it fail and stuck its queue: issue 17 item 9).
+    message["Subject"] = single_line(subject).strip()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    message["To"] = to
+    message["To"] = single_line(to).strip()
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = msgid or message_id()
     message.set_content(body.lstrip("\n"))

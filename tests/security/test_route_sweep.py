@@ -94,6 +94,8 @@ PUBLIC = {
     # Prometheus figures (counts by route template, the outbox): no one's data; the proxy keeps
     # it inside, METRICS_TOKEN may lock it (tests/web/test_observability.py).
     "observability.metrics": {"GET": _same(200, 200)},
+    "health.livez": {"GET": _same(200, 200)},
+    "health.readyz": {"GET": _same(200, 200)},
     "transparency.index": {"GET": _same(200, 200)},
 }
 

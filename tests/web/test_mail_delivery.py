@@ -254,6 +254,7 @@ def test_an_operator_can_send_a_possibly_sent_notice_again(app, world, smtp, job
     doubtful = row(row_id)
     doubtful.status, doubtful.sent_at, doubtful.last_error = OutboxStatus.SENT, None, "possibly sent: test"
     db.session.commit()
-    assert app.test_cli_runner().invoke(args=["outbox", "retry", str(row_id)]).output.splitlines()[-1].startswith("1 rows")
+    said = app.test_cli_runner().invoke(args=["outbox", "retry", str(row_id)]).output
+    assert said.splitlines()[-1].startswith("1 rows")  # after the log lines on standard error
     jobs()
     assert len(smtp.received) == 1 and row(row_id).sent_at is not None

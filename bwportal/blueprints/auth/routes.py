@@ -22,7 +22,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ...domain.notices import notify
 from ...domain.people import api_tokens, passwords
 from ...domain.people import management as people
-from ...domain.people.accounts import authenticate, record_sign_out
+from ...domain.people.accounts import authenticate
+from ...domain.people.accounts import sign_out as end_this_session
 from ...web.i18n import language_choices
 from ...web.throttle import password_reset_limits, sign_in_limits
 from ...web.unit_of_work import unit_of_work
@@ -75,13 +76,21 @@ def sign_in():
 def sign_out():
     with unit_of_work():
         locale = session.get("locale")
-        record_sign_out(current_user)
+        end_this_session(current_user)
     logout_user()
     session.clear()
     if locale:
         session["locale"] = locale
     flash(_("You have signed out."), "info")
-    return redirect(url_for("auth.sign_in"))
+    return _clearing_site_data(redirect(url_for("auth.sign_in")))
+
+
+def _clearing_site_data(response):
+    """Drafts kept in this browser (localStorage) and cached pages go with the session: a
+    shared factory PC keeps nothing of the last person. app.js clears the drafts itself where
+    the browser ignores the header."""
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/language", methods=["GET", "POST"])
@@ -300,4 +309,4 @@ def sign_out_everywhere():
     if locale:
         session["locale"] = locale
     flash(_("You have signed out on every device and browser."), "info")
-    return redirect(url_for("auth.sign_in"))
+    return _clearing_site_data(redirect(url_for("auth.sign_in")))

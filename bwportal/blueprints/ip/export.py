@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.wsgi import wrap_file
 
 from ...domain.ip.status import effective_status
+from ...forms.text import multi_line
 from .labels import FIELD_LABELS
 
 
@@ -52,7 +53,11 @@ def rows(items, today):
 
 
 def _safe(value):
-    """Spreadsheets run cells that start with = + - @ as formulas; factory text must stay text."""
+    """Spreadsheets run cells that start with = + - @ as formulas; factory text must stay text.
+    XML refuses the control characters older imports let in (a vertical tab made the export
+    answer 500 for good): they are dropped here too."""
+    if isinstance(value, str):
+        value = multi_line(value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value

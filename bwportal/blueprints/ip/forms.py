@@ -4,13 +4,13 @@ neither rendered as inputs nor accepted; the routes refuse them if a client send
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from ...domain.ip.operations import REQUIRED_FIELDS, REQUIRED_FOR_NEW_ADVISORY
 from ...domain.ip.status import CHECKS
 from ...domain.policy import IP_FIELD_OWNERS, IP_STATUS_SETTABLE, ip_writable_fields
+from ...forms.base import PortalForm
 from ...forms.dates import DayField
 from ...forms.fields import MaxLength
 from ...models import IPStatus, Role
@@ -32,7 +32,7 @@ def _int_or_none(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class IPItemForm(FlaskForm):
+class IPItemForm(PortalForm):
     area_of_improvement = TextAreaField(FIELD_LABELS["area_of_improvement"], validators=[MaxLength(5000)])
     cluster_id = SelectField(FIELD_LABELS["cluster_id"], coerce=_int_or_none, validate_choice=False)
     compliance_point_id = SelectField(FIELD_LABELS["compliance_point_id"], coerce=_int_or_none,
@@ -118,7 +118,7 @@ def build_item_form(user, origin, catalogues, *, item=None, formdata=None, new_a
 _STATUS_ORDER = (IPStatus.PENDING, IPStatus.IN_PROGRESS, IPStatus.DELAYED, IPStatus.COMPLETED)
 
 
-class NewAdvisoryItemForm(FlaskForm):
+class NewAdvisoryItemForm(PortalForm):
     """What a factory adds on top of the item fields for an item found during advisory."""
 
     cycle_id = SelectField(_l("Cycle"), coerce=_int_or_none, validate_choice=False)
@@ -127,16 +127,16 @@ class NewAdvisoryItemForm(FlaskForm):
                                validators=[InputRequired(_l("Please say who raised this issue."))])
 
 
-class RemediatedForm(FlaskForm):
+class RemediatedForm(PortalForm):
     note = TextAreaField(_l("What was done"), validators=[
         InputRequired(_l("Please say what was done, so the Enterprise Advisor can verify it.")), MaxLength(5000)])
 
 
-class CommentForm(FlaskForm):
+class CommentForm(PortalForm):
     body = TextAreaField(_l("Comment"), validators=[InputRequired(_l("Please write a comment.")), MaxLength(5000)])
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(PortalForm):
     check_committee_agrees = BooleanField(CHECKS[0][1])
     check_evidence_reviewed = BooleanField(CHECKS[1][1])
     check_root_causes_followed = BooleanField(CHECKS[2][1])
@@ -150,6 +150,6 @@ class VerifyForm(FlaskForm):
                                      validators=[InputRequired(_l("Please enter the completion date."))])
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(PortalForm):
     comment = TextAreaField(_l("Why it is returned"), validators=[
         InputRequired(_l("Please tell the factory what is still missing.")), MaxLength(5000)])

@@ -29,6 +29,7 @@ from ...domain.programmes import catalogues
 from ...domain.tenancy import visible_factory_ids
 from ...domain.time import factory_today
 from ...extensions import db, htmx
+from ...forms.fields import db_int
 from ...models import AdvisoryVisit, IPEvent, IPItem, IPStatus, Origin
 from ...web.paging import paginate
 from ...web.unit_of_work import unit_of_work
@@ -71,8 +72,8 @@ def _filters() -> Filters:
     args = request.args
     filters = Filters(lead=args.get("lead", "").strip()[:200], overdue=args.get("overdue") == "1",
                       review=args.get("review") == "1")
-    if args.get("cluster", "").isdigit():
-        filters.cluster_id = int(args["cluster"])
+    # A number the database can hold (2147483648 was a 500 on PostgreSQL), else no filter.
+    filters.cluster_id = args.get("cluster", type=db_int)
     if args.get("status") in {s.value for s in IPStatus}:
         filters.status = IPStatus(args["status"])
     if args.get("origin") in {o.value for o in Origin}:

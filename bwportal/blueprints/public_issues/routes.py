@@ -13,6 +13,7 @@ from ...domain.ip.status import effective_status
 from ...domain.public import issues as ops
 from ...domain.time import today_in
 from ...extensions import db, htmx
+from ...forms.fields import db_int
 from ...models import EvidenceFile, Finding
 from ...web.paging import paginate
 from ...web.unit_of_work import unit_of_work
@@ -74,7 +75,7 @@ def index(factory_id: int):
     factory = load_factory(factory_id, "public.view")
     cycles = cycles_of(factory.id)
     cycle = cycles[0] if cycles else None
-    chosen = request.args.get("cycle", type=int)
+    chosen = request.args.get("cycle", type=db_int)
     if chosen is not None:
         cycle = next((c for c in cycles if c.id == chosen), None)
         if cycle is None:
