@@ -11,6 +11,7 @@ from bwportal.extensions import db
 from bwportal.models import ProgressReport, ReportKind, ReportSection, ReportStatus, ReportTransition, Role
 from tests import factories as f
 
+
 def make_report(world, cycle, kind=ReportKind.PR1, status=ReportStatus.DRAFT):
     """A report answered enough to be submitted, put in ``status`` without the workflow."""
     author = world.factory_user if kind is ReportKind.PR1 else world.ea
