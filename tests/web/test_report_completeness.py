@@ -74,8 +74,8 @@ def test_a_blank_text_or_a_completed_item_is_judged_as_the_guide_says(world, cyc
     from bwportal.models import IPStatus
 
     blank = f.make_ip_item(cycle, complete=True, progress="   ")
-    done = f.make_ip_item(cycle, "Emergency Preparedness", "Exits", status=IPStatus.COMPLETED, completion_date=date.today(),
-                          completed_by_id=world.ea.id)
+    done = f.make_ip_item(cycle, "Emergency Preparedness", "Exits", status=IPStatus.COMPLETED,
+                          completion_date=date.today(), completed_by_id=world.ea.id)
     db.session.commit()
     assert missing_fields(blank) == ("progress",)
     assert [(e.item.id, e.fields) for e in incomplete_items(world.angkor.id)] == [(blank.id, ("progress",))]
