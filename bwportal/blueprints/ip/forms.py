@@ -28,6 +28,17 @@ REQUIRED_MESSAGES = {
 }
 
 
+def programme_today() -> date:
+    """Today in the signed-in user's programme (the verification form's default completion
+    date; the verify page sets the factory's own)."""
+    from flask_login import current_user
+
+    from ...domain.time import today_in
+
+    programme = getattr(current_user, "programme", None)
+    return today_in(programme.timezone) if programme is not None else today_in("UTC")
+
+
 def _int_or_none(value):
     return int(value) if value not in (None, "", "None") else None
 
@@ -140,7 +151,7 @@ class VerifyForm(FlaskForm):
     check_committee_agrees = BooleanField(CHECKS[0][1])
     check_evidence_reviewed = BooleanField(CHECKS[1][1])
     check_root_causes_followed = BooleanField(CHECKS[2][1])
-    completion_date = DayField(_l("Completion date"), default=date.today,
+    completion_date = DayField(_l("Completion date"), default=programme_today,
                                      validators=[InputRequired(_l("Please enter the completion date."))])
 
 

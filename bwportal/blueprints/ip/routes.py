@@ -169,6 +169,9 @@ def edit(factory_id: int, item_id: int):
         except ops.StatusNotAllowed:
             form.status.errors.append(_("Please choose one of the listed options."))
             status = 422
+        except ops.BadCompletionDate as refused:  # what was typed comes back, with why
+            form.completion_date.errors.append(str(refused.args[0]))
+            status = 422
         except ops.FieldNotWritable:
             abort(403)
         else:
@@ -297,6 +300,8 @@ def verify(factory_id: int, item_id: int):
     item = _item(factory, item_id)
     form = VerifyForm()
     today = _today(factory)
+    if not form.is_submitted():
+        form.completion_date.data = today  # the programme's day, not the server's
     newer = ops.newer_assessment_exists(item, today)
     status, reasons = 200, []
     if form.validate_on_submit():
