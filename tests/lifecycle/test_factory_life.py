@@ -84,7 +84,7 @@ def cycle_one(s: Story) -> dict:
         # IP-4, PR-4, 000 "Important notes": refused while incomplete, with what is missing: the
         # sections' questions, the findings not yet in the IP, then the imported items' fields.
         page = s.refused(report)
-        gaps = page[page.index("Before you submit"):]
+        gaps = page[page.index('class="report-gaps"'):]
         assert "The report cannot be submitted yet" in page
         assert "Management Systems</a>: HR management system" in gaps
         assert "Overtime paid at the normal rate" in gaps  # not imported yet
@@ -93,7 +93,7 @@ def cycle_one(s: Story) -> dict:
         s.import_findings()
         s.write_pr1(report)
         page = s.refused(report)
-        gaps = page[page.index("Before you submit"):]
+        gaps = page[page.index('class="report-gaps"'):]
         assert "Questions to answer" not in gaps and "To complete" not in page
         imported = gaps[gaps.index("Improvement Plan items to complete"):]
         assert imported.count("Lead person, Root cause, Description of actions needed, Progress, Target date") == 3
@@ -177,7 +177,7 @@ def cycle_one(s: Story) -> dict:
     with s.on(date(2025, 8, 1)):
         page = s.refused(pr2, "release")
         assert "cannot be released while Improvement Plan items wait for verification" in page
-        waiting = page[page.index("Before you release"):]
+        waiting = page[page.index('class="report-gaps"'):]
         assert f"#{exits.id} Fire exits blocked by stock" in waiting
         s.verify(exits, date(2025, 8, 1))
         s.release_pr2(pr2)
