@@ -31,6 +31,7 @@ from bwportal.models import (
     ProgressReport,
     RaisedBy,
     ReportKind,
+    ReportStatus,
     RootCause,
     Subscription,
 )
@@ -203,10 +204,13 @@ class Story:
 
     def complete_item(self, item: IPItem, day: date) -> None:
         """The factory reports it remediated; the EA verifies it with the committee (IP-5, IP-7)."""
+        self.report_remediated(item)
+        self.verify(item, day)
+
+    def report_remediated(self, item: IPItem) -> None:
+        """IP-7: the factory reports the item remediated; it waits for the EA's verification."""
         ok(self.as_(self.world.factory_user).post(self.url(f"/ip/{item.id}/remediated"),
                                                   data={"note": "Done; the committee saw it"}))
-        ok(self.as_(self.world.ea).post(self.url(f"/ip/{item.id}/verify"),
-                                        data={**CHECKS, "completion_date": day.isoformat()}))
 
     # --- progress reports (PR-1..PR-11) -----------------------------------------------------------
 
@@ -239,6 +243,30 @@ class Story:
 
     def submit(self, report: ProgressReport, expect: int = 302):
         return ok(self.as_(self.world.factory_user).post(self.url(f"/reports/{report.id}/submit")), expect)
+
+    def refused(self, report: ProgressReport, action: str = "submit") -> str:
+        """The author tries ``action``; it is refused (the report stays a draft): the page they land on."""
+        author = self.world.factory_user if action == "submit" else self.world.ea
+        page = ok(self.as_(author).post(self.url(f"/reports/{report.id}/{action}"), follow_redirects=True), 200)
+        db.session.expire_all()
+        assert db.session.get(ProgressReport, report.id).status is ReportStatus.DRAFT
+        return page.get_data(as_text=True)
+
+    def create_pr2(self, cycle: Cycle) -> ProgressReport:
+        """The EA writes the cycle's PR2 (002 §3.2.1)."""
+        data = {"cycle_id": str(cycle.id), "report_date": self.day.isoformat()}
+        ok(self.as_(self.world.ea).post(self.url("/reports/new"), data=data))
+        report = db.session.scalar(select(ProgressReport).where(ProgressReport.cycle_id == cycle.id,
+                                                                ProgressReport.kind == ReportKind.PR2)
+                                   .order_by(ProgressReport.id.desc()).limit(1))
+        ok(self.as_(self.world.ea).post(self.url(f"/reports/{report.id}/summary"),
+                                        data={"improvements": "Fire exits cleared; overtime paid back"}))
+        return report
+
+    def release_pr2(self, report: ProgressReport) -> None:
+        ok(self.as_(self.world.ea).post(self.url(f"/reports/{report.id}/release")))
+        db.session.expire_all()
+        assert db.session.get(ProgressReport, report.id).status is ReportStatus.APPROVED
 
     def comment(self, report: ProgressReport, section: str, body: str) -> None:
         ok(self.as_(self.world.ea).post(self.url(f"/reports/{report.id}/comments"),

@@ -25,14 +25,19 @@ the seeds are asserted where they apply:
   the programme's local day), shows the latest released assessment only, switches cycles on
   the release day, shows a response's text at once marked unverified and its files only once
   an EA verified it.
+- IP-4, PR-4: PR1 refused while incomplete (questions unanswered, findings not in the IP,
+  imported items without the factory's fields [36]-[42]), listing what is missing, then accepted.
+- 002 §3.2.1: PR2 refused while an item waits for verification, listing it, then released.
+- PR-8: the IP annex shows every field of each item.
 
-Each phase is a function; steps live in ``steps.py``. Rules of other parts of issue 16 (PR1
-refused while incomplete, PR2) are added as further steps and assertions in these phases.
+Each phase is a function; steps live in ``steps.py``.
 """
 
 import re
 from datetime import date
 
+from bwportal.extensions import db
+from bwportal.models import ProgressReport, ReportStatus
 from tests.lifecycle.steps import Story
 
 
@@ -76,8 +81,6 @@ def cycle_one(s: Story) -> dict:
 
     with s.on(date(2025, 5, 6)):
         s.release(cycle, date(2025, 5, 6))  # PR1 due on 5 June
-        s.import_findings()
-        s.fill_open_items()
         s.public_page(404)  # PUB-3: one released cycle: not on the Transparency Portal yet
 
     with s.on(date(2025, 5, 10), hour=2):  # 02:00 in Phnom Penh, still 9 May in UTC
@@ -85,9 +88,28 @@ def cycle_one(s: Story) -> dict:
         assert 'value="2025-05-10"' in form  # PR-1: the report date is the programme's today
         report = s.create_pr1(cycle)
         assert report.report_date == date(2025, 5, 10)
-        assert counts_in(s.editor(report)) == {"findings": 4, "advisory": 1, "completed": 0}  # PR-4
+        # IP-4, PR-4, 000 "Important notes": refused while incomplete, with what is missing: the
+        # sections' questions, the findings not yet in the IP, then the imported items' fields.
+        page = s.refused(report)
+        gaps = page[page.index('class="report-gaps"'):]
+        assert "The report cannot be submitted yet" in page
+        assert "Management Systems</a>: HR management system" in gaps
+        assert "Overtime paid at the normal rate" in gaps  # not imported yet
+        menu = page[page.index('class="section-menu"'):]
+        assert menu[:menu.index("</nav>")].count("To complete") == 4
+        s.import_findings()
         s.write_pr1(report)
+        page = s.refused(report)
+        gaps = page[page.index('class="report-gaps"'):]
+        assert "Questions to answer" not in gaps and "To complete" not in page
+        imported = gaps[gaps.index("Improvement Plan items to complete"):]
+        assert imported.count("Lead person, Root cause, Description of actions needed, Progress, Target date") == 4
+        assert "Fire exits blocked by stock" not in imported  # filled in when it was put forward
+        s.fill_open_items()
+        assert counts_in(s.editor(report)) == {"findings": 4, "advisory": 1, "completed": 0}  # PR-4
         s.submit(report)
+        db.session.expire_all()
+        assert db.session.get(ProgressReport, report.id).status is ReportStatus.SUBMITTED
 
     reason = "Please say what the PICC did about the overtime findings."
     with s.on(date(2025, 5, 14)):
@@ -155,8 +177,17 @@ def cycle_one(s: Story) -> dict:
         s.approve(corrective)
         assert len(s.mails_to(w.buyer, "final Progress Report 1 is released")) == 2
 
+    # 002 §3.2.1: the EA releases PR2 only on an up-to-date IP.
+    with s.on(date(2025, 7, 31)):
+        s.report_remediated(exits)
+        pr2 = s.create_pr2(cycle)
     with s.on(date(2025, 8, 1)):
-        s.complete_item(exits, date(2025, 8, 1))
+        page = s.refused(pr2, "release")
+        assert "cannot be released while Improvement Plan items wait for verification" in page
+        waiting = page[page.index('class="report-gaps"'):]
+        assert f"#{exits.id} Fire exits blocked by stock" in waiting
+        s.verify(exits, date(2025, 8, 1))
+        s.release_pr2(pr2)
     return {"cycle": cycle, "report": report, "corrective": corrective, "wages": wages, "leave": leave,
             "pregnant": pregnant}
 
@@ -252,8 +283,13 @@ def cycle_two(s: Story, first: dict) -> dict:
         annex = s.page(w.factory_user, s.url(f"/reports/{report.id}?preview=1"))
         annex = annex[annex.index("Annex: Improvement Plan"):]
         for area in ("Overtime paid at the normal rate", "Exit on floor 2 locked"):
-            row = re.search(rf"<tr><td dir=\"auto\">{area}.*?</tr>", annex, re.S)[0]
-            assert "Completed" in row  # the annex agrees with the count
+            entry = re.search(rf"<h3 dir=\"auto\">{area}.*?</article>", annex, re.S)[0]
+            assert "<dd>Completed</dd>" in entry  # the annex agrees with the count
+        # PR-8: every field of the item, as the guide's IP shows it (the EA's verification date too).
+        entry = re.search(r"<h3 dir=\"auto\">Overtime paid at the normal rate.*?</article>", annex, re.S)[0]
+        for shown in ("Lack of training or skills", "Supervisors were not trained", "Train the supervisors",
+                      "Chea Mony", "HR team", "Training planned", "Apr 6, 2026", "Cycle 1"):
+            assert shown in entry, shown
         assert "Chemicals stored without safety data sheets" in annex
 
     # PR-3, CYC-1: from the cycle's start (1 December) the factory hears on 28 April, around

@@ -226,8 +226,8 @@ def fuzz_objects(app, world):
     world.factory_user.is_account_manager = True
     old = f.make_cycle(angkor, 1, today - timedelta(days=420), today - timedelta(days=400))
     cycle = f.make_released_cycle(angkor, 2)
-    item = f.make_ip_item(cycle, "Overtime Wages", "Overtime not paid at 150%")
-    reported = f.make_ip_item(cycle, "Overtime Wages", "Second finding")
+    item = f.make_ip_item(cycle, "Overtime Wages", "Overtime not paid at 150%", complete=True)
+    reported = f.make_ip_item(cycle, "Overtime Wages", "Second finding", complete=True)
     ops.report_remediated(reported, world.factory_user, "Paid what was owed")
     public = f.make_finding(cycle, "Overtime Wages", "A publicly reported finding", publicly_reported=True)
     response = f.make_public_response(public)
@@ -559,7 +559,8 @@ def test_stored_markup_is_escaped_in_mails_and_literal_in_pdfs(app, world, mailb
                         ).status_code == 302
     report = db.session.scalar(db.select(ProgressReport).filter_by(factory_id=world.angkor.id))
     url = f"{base}/reports/{report.id}"
-    assert factory.post(url + "/social-dialogue", data={"q1": "yes"}).status_code == 302
+    for slug, data in f.submittable_form().items():  # every required answer (PR-4)
+        assert factory.post(f"{url}/{slug}", data=data).status_code == 302
     assert factory.post(url + "/feedback", data={"feedback": HOSTILE_TEXT}).status_code == 302
     edit = fuzz.posting_to(fuzz.forms_of(factory.get(f"{base}/ip/{item.id}/edit").get_data(as_text=True)),
                            f"{base}/ip/{item.id}/edit", "/")[0]

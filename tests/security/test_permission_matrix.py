@@ -594,7 +594,7 @@ def test_nothing_writes_to_a_report_that_is_not_a_draft(world, reports):
     writes = {
         "change a section": lambda r: setattr(r.sections[0], "answers", {"x": {"value": "changed"}}),
         "add a section": lambda r: db.session.add(ReportSection(report_id=r.id, factory_id=r.factory_id,
-                                                                key="learning", answers={})),
+                                                                key="feedback", answers={})),
         "remove a section": lambda r: db.session.delete(r.sections[0]),
         "change the report date": lambda r: setattr(r, "report_date", date(2020, 1, 1)),
     }

@@ -23,7 +23,7 @@ from bwportal.extensions import db
 from bwportal.infra.storage import storage
 from bwportal.jobs import documents as job
 from bwportal.jobs.outbox import deliver, relay
-from bwportal.models import Document, DocumentStatus, OutboxMessage, OutboxStatus
+from bwportal.models import Document, DocumentStatus, OutboxMessage, OutboxStatus, ReportKind
 from tests import factories as f
 
 KHMER = "របាយការណ៍វឌ្ឍនភាព"
@@ -77,8 +77,9 @@ def file_of(document: Document) -> bytes:
 @pytest.fixture
 def pr1_sections():
     """``pr1`` (tests/conftest.py) with answers in Khmer (overview), Bengali (social dialogue) and Arabic (feedback)."""
-    return {"overview": {"process": {"comment": KHMER}},
-            "social_dialogue": {"q1": {"value": "yes"}, "q5": {"comment": BENGALI}},
+    done = f.SUBMITTABLE[ReportKind.PR1]  # every required answer (PR-4), with these added
+    return {**done, "overview": {**done["overview"], "process": {"comment": KHMER}},
+            "social_dialogue": {**done["social_dialogue"], "q5": {"comment": BENGALI}},
             "feedback": {"feedback": {"value": ARABIC}}}
 
 

@@ -162,9 +162,10 @@ def test_the_verification_queue_reads_only_waiting_items(app_ctx, world):
 def test_lists_of_reports_read_neither_snapshots_nor_sections(draft, world, login, statements):
     """The EA's inbox and a factory's reports list show kinds, dates and states: the frozen
     copy of a submitted report and its sections' answers are read when it is opened."""
-    client, url, _version = draft
+    client, url, version = draft
     report_url = url.rsplit("/", 1)[0]  # /factories/<id>/reports/<report id>
-    client.post(report_url + "/social-dialogue", data={"q1": "yes"})
+    for slug, data in f.submittable_form().items():  # every required answer (PR-4)
+        client.post(f"{report_url}/{slug}", data={**data, **({"version": version} if slug == "systems" else {})})
     assert client.post(report_url + "/submit").status_code == 302
     for path, reader in (("/inbox", world.ea), (report_url.rsplit("/", 1)[0], world.factory_user)):
         client = login(reader)

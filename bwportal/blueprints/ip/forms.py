@@ -28,6 +28,17 @@ REQUIRED_MESSAGES = {
 }
 
 
+def programme_today() -> date:
+    """Today in the signed-in user's programme (the verification form's default completion
+    date; the verify page sets the factory's own)."""
+    from flask_login import current_user
+
+    from ...domain.time import today_in
+
+    programme = getattr(current_user, "programme", None)
+    return today_in(programme.timezone) if programme is not None else today_in("UTC")
+
+
 def _int_or_none(value):
     return int(value) if value not in (None, "", "None") else None
 
@@ -146,7 +157,7 @@ class VerifyForm(PortalForm):
                                                validators=[MaxLength(5000)])
     grievance_enhancement = TextAreaField(_l("Enhancements made to the grievance mechanism"),
                                           validators=[MaxLength(5000)])
-    completion_date = DayField(_l("Completion date"), default=date.today,
+    completion_date = DayField(_l("Completion date"), default=programme_today,
                                      validators=[InputRequired(_l("Please enter the completion date."))])
 
 

@@ -184,6 +184,9 @@ def edit(factory_id: int, item_id: int):
         except ops.StatusNotAllowed:
             form.status.errors.append(_("Please choose one of the listed options."))
             status = 422
+        except ops.BadCompletionDate as refused:  # what was typed comes back, with why
+            form.completion_date.errors.append(str(refused.args[0]))
+            status = 422
         except ops.FieldNotWritable:
             abort(403)
         else:
@@ -314,6 +317,8 @@ def verify(factory_id: int, item_id: int):
     item = _item(factory, item_id)
     form = VerifyForm()
     today = _today(factory)
+    if not form.is_submitted():
+        form.completion_date.data = today  # the programme's day, not the server's
     status, reasons = 200, []
     if form.validate_on_submit():
         checks = {name: form[name].data for name, _label in CHECKS}

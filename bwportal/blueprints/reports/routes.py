@@ -19,7 +19,7 @@ from ...domain.reports.spec import sections_for
 from ...domain.tenancy import visible_factory_ids
 from ...domain.time import today_in
 from ...extensions import htmx
-from ...models import EnrolmentStatus, IPStatus, MemberRole, ReportKind, Role
+from ...models import EnrolmentStatus, Gender, HowChosen, IPStatus, MemberRole, Origin, ReportKind, Role
 from ...web.paging import paginate
 from ...web.unit_of_work import unit_of_work
 from ..ip.forms import ReturnForm, VerifyForm
@@ -60,6 +60,21 @@ def enrolment_label(value: str) -> str:
 @bp.app_template_global()
 def member_role_label(value: str) -> str:
     return str(MemberRole(value).label)
+
+
+@bp.app_template_global()
+def gender_label(value: str) -> str:
+    return str(Gender(value).label)
+
+
+@bp.app_template_global()
+def how_chosen_label(value: str) -> str:
+    return str(HowChosen(value).label)
+
+
+@bp.app_template_global()
+def origin_label(value: str) -> str:
+    return str(Origin(value).label)
 
 
 @bp.app_template_filter()

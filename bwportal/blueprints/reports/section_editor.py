@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ...domain.reports import counts, editing
+from ...domain.reports import completeness, counts, editing
 from ...domain.reports import queries as report_queries
 from ...domain.reports import workflow as wf
 from ...domain.reports.snapshot import ip_annex, wording_of
@@ -123,6 +123,11 @@ def _render(factory, report, sections, section, *, answers=None, errors=None, co
     # "Sent back" with the EA's reason, and which sections carry the EA's comments.
     context.update(due=due_for(report), sent_back=report_queries.sent_back_reasons([report]).get(report.id),
                    commented=_commented_sections(report))
+    # IP-4, PR-4, 002 §3.2.1: the author sees what is still missing before the report can
+    # leave them, and each section's completeness in the menu (the workflow asks the same).
+    if "submit" in context["actions"] or "release" in context["actions"]:
+        context["gaps"] = completeness.gaps(report)
+        context["incomplete"] = context["gaps"].incomplete_sections
     return render_template("reports/editor.html", **context)
 
 

@@ -319,10 +319,16 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def members_annex(factory_id: int) -> list[dict]:
-    """Every member, current and former, as plain data for the PR1 snapshot."""
+def members_annex(factory_id: int, today: date) -> list[dict]:
+    """Every member as plain data for the PR1 snapshot (PR-8): current members first, then
+    former ones marked as such (as of ``today``, the programme's), each with gender and
+    whether elected or selected."""
+    members = members_of(factory_id)
+    former = sorted((m for m in members if not is_current(m, today)), key=lambda m: m.until, reverse=True)
+    ordered = [m for m in members if is_current(m, today)] + former
     return [{"name": m.name, "role": m.role.value, "gender": m.gender.value, "how_chosen": m.how_chosen.value,
-             "since": _iso(m.since), "until": _iso(m.until)} for m in members_of(factory_id)]
+             "since": _iso(m.since), "until": _iso(m.until), "former": not is_current(m, today)}
+            for m in ordered]
 
 
 def meetings_annex(factory_id: int) -> list[dict]:

@@ -17,7 +17,16 @@ from ..locking import locked
 from ..notices import notify as notices
 from ..policy import ip_field_writable, ip_status_settable
 from ..programmes.catalogues import ForeignEntry, check_references
-from .status import CHECKS, InterviewWait, NotRepeatedReview, completion_blockers, interview_wait, is_overdue
+from ..time import factory_today
+from .status import (
+    CHECKS,
+    InterviewWait,
+    NotRepeatedReview,
+    completion_blockers,
+    completion_date_problem,
+    interview_wait,
+    is_overdue,
+)
 
 # IP-4: what every item must have once the factory has worked on it ([36]–[42] of the guide).
 REQUIRED_FIELDS = ("root_cause_id", "actions_needed", "lead_person", "target_date", "progress")
@@ -58,6 +67,10 @@ def _check_catalogue(programme_id: int, values: dict) -> None:
 
 class StaleItem(IPError):
     """Saved by someone else since the form was opened."""
+
+
+class BadCompletionDate(IPError):
+    """A completion date in the future or before the issue was found; ``args[0]``: the message."""
 
 
 class CannotComplete(IPError):
@@ -143,6 +156,10 @@ def update_item(item: IPItem, actor, changes: dict, expected_version: int, today
             raise FieldNotWritable(field)
         if field == "completion_date" and item.status is not IPStatus.COMPLETED:
             raise FieldNotWritable(field)  # IP-3, IP-5: set by the verification, after its checks
+        if field == "completion_date" and value is not None:
+            problem = completion_date_problem(item, value, today)
+            if problem:
+                raise BadCompletionDate(problem)
         record(item, EventKind.FIELD, actor, field=field, old=getattr(item, field), new=value)
         setattr(item, field, value)
         changed.append(field)
@@ -234,6 +251,9 @@ def complete(item: IPItem, actor, completion_date: date, checks: dict[str, bool]
     _answerable(item, seen_version)
     wait = interviews_wait(item, today) if item.needs_worker_interviews else None
     reasons = completion_blockers(item, checks, wait, review)
+    problem = completion_date_problem(item, completion_date, factory_today(item.cycle.factory))
+    if problem:
+        reasons.append(problem)
     if reasons:
         raise CannotComplete(reasons)
     status_before = item.status

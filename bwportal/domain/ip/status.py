@@ -124,6 +124,25 @@ def completion_blockers(item, checks: dict[str, bool], wait: InterviewWait | Non
     return reasons
 
 
+def found_on(item) -> date | None:
+    """The day the issue was found: its assessment's date (a finding), or the advisory visit it
+    came from; None when the item does not say (an advisory item logged without a visit)."""
+    if item.origin.value == "assessment":
+        return item.cycle.assessment_date
+    return item.advisory_visit.visit_date if item.advisory_visit is not None else None
+
+
+def completion_date_problem(item, completion_date: date, today: date) -> str | None:
+    """Why ``completion_date`` cannot be the item's (issue 16, defect 12), or None: not after
+    ``today`` (the programme's local day), not before the issue was found."""
+    if completion_date > today:
+        return _l("The completion date cannot be in the future.")
+    found = found_on(item)
+    if found is not None and completion_date < found:
+        return _l("The completion date cannot be before the issue was found (%(date)s).", date=found.isoformat())
+    return None
+
+
 def verification_due(reported_at: datetime, visit_dates: list[date]) -> tuple[int, date | None]:
     """How many advisory visits have happened since the report (up to 2), and the date of the
     second one, which is when the verification fell due (None until it has happened)."""

@@ -17,7 +17,7 @@ from ..errors import Conflict, DomainError
 from ..locking import locked
 from ..notices import notify as notices
 from . import snapshot as report_snapshot
-from .spec import missing_required
+from .completeness import Gaps, gaps
 
 D, S, A = ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.APPROVED
 
@@ -50,6 +50,19 @@ class ReportMoved(WorkflowError, Conflict):
         super().__init__(_l("This report changed in the meantime and is now %(status)s: nothing was done.",
                             status=report.status.label))
         self.report = report
+
+
+class ReportIncomplete(WorkflowError):
+    """Submission or release refused; ``gaps`` lists what is missing (completeness.Gaps)."""
+
+    def __init__(self, message, found: Gaps):
+        super().__init__(message)
+        self.gaps = found
+
+
+INCOMPLETE = _l("The report cannot be submitted yet: complete what is listed under “Before you submit”.")
+WAITING = _l("The report cannot be released while Improvement Plan items wait for verification: verify or "
+             "return them first (listed under “Before you release”).")
 
 
 def _role(user) -> Role | None:
@@ -103,9 +116,13 @@ def fire(report: ProgressReport, action: str, user, comment: str = "", seen: str
         raise WorkflowError(_l("Please say what the factory should change."))
     if dst in (S, A) and src is D:
         _fresh_sections(report)
-        missing = missing_required(report.kind, report.factory.programme, report.answers_by_section())
-        if missing:
-            raise WorkflowError(_l("Please answer every required question before sending the report."))
+        found = gaps(report)  # IP-4, PR-4 (PR1); 002 §3.2.1 (PR2)
+        if found:
+            if found.waiting and not found.answers:
+                raise ReportIncomplete(WAITING, found)
+            raise ReportIncomplete(INCOMPLETE if report.kind is ReportKind.PR1 else
+                                   _l("Please answer every required question before releasing the report."),
+                                   found)
         report.snapshot = report_snapshot.take(report)  # PR-8: frozen as of this moment, under the lock
     if dst is D:
         report.snapshot = None  # sent back: the next submission freezes a new snapshot
