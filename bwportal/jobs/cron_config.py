@@ -10,6 +10,7 @@ from bwportal.jobs.deadlines import sweep
 from bwportal.jobs.digest import weekly_digests
 from bwportal.jobs.ip_daily import mark_delayed_items
 from bwportal.jobs.outbox import relay_due
+from bwportal.jobs.uploads import prune_uploads
 
 PERIODIC_JOBS: list[tuple] = [
     # Hourly, so every programme's local midnight is caught within the hour.
@@ -21,6 +22,8 @@ PERIODIC_JOBS: list[tuple] = [
     (weekly_digests, {"queue_name": "default", "cron": "45 6 * * *"}),
     # Rows left behind (Redis was down, a retry is due, a worker died) every minute.
     (relay_due, {"queue_name": "default", "cron": "* * * * *"}),
+    # Resumable uploads left unfinished for a day, and their chunks (issue 19).
+    (prune_uploads, {"queue_name": "default", "cron": "35 * * * *"}),
 ]
 
 for func, options in PERIODIC_JOBS:

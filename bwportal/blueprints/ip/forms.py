@@ -5,6 +5,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
@@ -14,6 +15,7 @@ from ...domain.policy import IP_FIELD_OWNERS, IP_STATUS_SETTABLE, ip_writable_fi
 from ...forms.dates import DayField
 from ...forms.fields import MaxLength
 from ...models import IPStatus, Role
+from ..public_issues.forms import ACCEPT
 from .labels import FIELD_LABELS
 
 REQUIRED_MESSAGES = {
@@ -130,6 +132,14 @@ class NewAdvisoryItemForm(FlaskForm):
 class RemediatedForm(FlaskForm):
     note = TextAreaField(_l("What was done"), validators=[
         InputRequired(_l("Please say what was done, so the Enterprise Advisor can verify it.")), MaxLength(5000)])
+
+
+class EvidenceForm(FlaskForm):
+    """Files for an IP item (issue 19), checked by content in the domain, with the progress they show."""
+
+    files = MultipleFileField(_l("Evidence files"), render_kw={"accept": ACCEPT})
+    note = TextAreaField(_l("What these files show"), validators=[Optional(), MaxLength(5000)],
+                         render_kw={"dir": "auto", "rows": 3})
 
 
 class CommentForm(FlaskForm):

@@ -41,3 +41,21 @@ def send_evidence(evidence, cache_control: str):
     response.headers.pop("Expires", None)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def send_stored(stream, evidence, cache_control: str):
+    """A file from the storage (bwportal.infra.storage), sent as ``send_evidence`` sends one
+    from disk: inline only for the allowed image types, never sniffed."""
+    known = evidence.content_type in _EXTENSIONS
+    response = send_file(
+        stream,
+        mimetype=evidence.content_type if known else "application/octet-stream",
+        as_attachment=evidence.content_type not in _INLINE,
+        download_name=download_name(evidence),
+        max_age=0,
+        conditional=False,
+    )
+    response.headers["Cache-Control"] = cache_control
+    response.headers.pop("Expires", None)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
