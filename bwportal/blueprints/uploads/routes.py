@@ -110,6 +110,7 @@ def _empty():
 @login_required
 def append(factory_id: int, token: str):
     factory = load_factory(factory_id, "evidence.upload")
+    _upload(factory, token)  # someone else's upload is not there, whatever the request says
     offset = _int(request.headers.get("Upload-Offset"))
     if offset is None:
         return jsonify(error=_("Say where the chunk starts (Upload-Offset).")), 400
