@@ -31,7 +31,7 @@ def item_url(item) -> str:
 
 
 def attach(client, item, files=(), note="", **extra):
-    data = {"note": note, **extra}
+    data = {"evidence_note": note, **extra}
     if files:
         data["files"] = [(io.BytesIO(content), name) for content, name in files]
     return client.post(item_url(item) + "/evidence", data=data, content_type="multipart/form-data")
@@ -138,5 +138,6 @@ def test_a_file_sent_in_chunks_is_attached_to_the_item(login, world, item):
     db.session.expire_all()
     [row] = db.session.scalars(select(IPItemFile)).all()
     assert (row.original_name, row.size) == ("photo.jpg", len(JPEG))
+    assert [e.body for e in evidence_events(item)] == ["Photo of the new notice"]
     assert client.get(f"{item_url(item)}/evidence/{row.id}").data == JPEG
     assert db.session.scalar(select(Upload)) is None

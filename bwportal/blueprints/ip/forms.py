@@ -138,7 +138,7 @@ class EvidenceForm(FlaskForm):
     """Files for an IP item (issue 19), checked by content in the domain, with the progress they show."""
 
     files = MultipleFileField(_l("Evidence files"), render_kw={"accept": ACCEPT})
-    note = TextAreaField(_l("What these files show"), validators=[Optional(), MaxLength(5000)],
+    evidence_note = TextAreaField(_l("What these files show"), validators=[Optional(), MaxLength(5000)],
                          render_kw={"dir": "auto", "rows": 3})
 
 

@@ -190,7 +190,7 @@ def add_evidence(factory_id: int, item_id: int):
     keys = []
     try:
         with unit_of_work():
-            _rows, keys = evidence_ops.add_evidence(item, current_user, accepted, form.note.data or "")
+            _rows, keys = evidence_ops.add_evidence(item, current_user, accepted, form.evidence_note.data or "")
             attached = chunked.consume(sent)
     except evidence_ops.EvidenceRefused as refusal:
         evidence_ops.discard(keys)
