@@ -517,3 +517,34 @@ def make_notice(recipient, factory, key=None, *, kind="mail.report_released", pa
     outbox.write(kind, key, recipient_id=recipient.id, factory_id=factory.id if factory else None,
                  payload={"params": params, "link": {"endpoint": "main.home"}})
     return db.session.scalar(db.select(OutboxMessage).filter_by(key=key))
+
+
+# --- resumable uploads and IP evidence (issue 19) -------------------------------------------
+
+
+def make_upload(factory, user, content: bytes, name="photo.jpg", sent: int | None = None, chunk=64 * 1024,
+                updated_at=None):
+    """A resumable upload of ``content`` by ``user``, with its first ``sent`` bytes (all of them
+    by default) sent in chunks, as the upload script sends them."""
+    from bwportal.domain import uploads
+
+    upload = uploads.create(factory, user, name, len(content))
+    sent = len(content) if sent is None else sent
+    for offset in range(0, sent, chunk):
+        uploads.append(upload, offset, content[offset:min(offset + chunk, sent)])
+    if updated_at is not None:
+        upload.updated_at = updated_at
+    db.session.flush()
+    return upload
+
+
+def make_ip_evidence(item, user, content: bytes | None = None, name="committee-minutes.png", note=""):
+    """Evidence attached to an IP item by ``user`` through the domain (stored in the app's storage)."""
+    import io
+
+    from bwportal.domain.ip import evidence
+    from bwportal.domain.public.issues import check_file
+
+    checked = check_file(name, io.BytesIO(public_png_bytes() if content is None else content))
+    rows, _keys = evidence.add_evidence(item, user, [checked], note)
+    return rows[0]

@@ -12,6 +12,7 @@ from bwportal.jobs.ip_daily import mark_delayed_items
 from bwportal.jobs.outbox import relay_due
 from bwportal.jobs.pruning import prune_documents
 from bwportal.jobs.queues import PERIODIC
+from bwportal.jobs.uploads import prune_uploads
 
 PERIODIC_JOBS: list[tuple] = [
     # Hourly, so every programme's local midnight is caught within the hour.
@@ -25,6 +26,8 @@ PERIODIC_JOBS: list[tuple] = [
     (relay_due, {"queue_name": PERIODIC, "cron": "* * * * *"}),
     # PDFs of drafts and of the IP older than DOCUMENT_PRUNE_DAYS (final reports' are kept).
     (prune_documents, {"queue_name": PERIODIC, "cron": "30 3 * * *"}),
+    # Resumable uploads left unfinished for a day, and their chunks (issue 19).
+    (prune_uploads, {"queue_name": PERIODIC, "cron": "35 * * * *"}),
 ]
 
 for func, options in PERIODIC_JOBS:

@@ -139,6 +139,7 @@ class EventKind(enum.Enum):
     REMEDIATION_REPORTED = "remediation_reported"
     VERIFICATION_RETURNED = "verification_returned"
     REVIEW_FLAGGED = "review_flagged"  # not repeated in the newest assessment
+    EVIDENCE = "evidence"  # the factory attached files (body: the progress they show)
 
     @property
     def label(self):
@@ -155,6 +156,7 @@ _KIND_LABELS = {
     EventKind.REMEDIATION_REPORTED: _l("Reported remediated"),
     EventKind.VERIFICATION_RETURNED: _l("Returned by the Enterprise Advisor"),
     EventKind.REVIEW_FLAGGED: _l("Not repeated in the new assessment: review with the committee"),
+    EventKind.EVIDENCE: _l("Evidence added"),
 }
 
 
@@ -179,3 +181,24 @@ class IPEvent(db.Model):
     item = relationship("IPItem", back_populates="events", lazy="raise")
     cycle = relationship("Cycle", lazy="select")
     actor = relationship("User", lazy="joined")
+
+
+class IPItemFile(db.Model):
+    """Evidence the factory attached to an IP item (issue 19, 002 §3.1: the documents the
+    committee reviewed), kept in storage under a random key, shown to the EA verifying it."""
+
+    __tablename__ = "ip_item_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("ip_item.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("ip_event.id", ondelete="SET NULL"))
+    storage_key: Mapped[str] = mapped_column(String(120), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    uploaded_by = relationship("User", lazy="joined")
+    event = relationship("IPEvent", lazy="select")

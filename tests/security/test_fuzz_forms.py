@@ -156,6 +156,7 @@ FORMS: dict[str, list[Use]] = {
         Use("ea", {"item_id": "reported_item"}, page=F + "/ip/{reported_item}/verify")],
     "/factories/<int:factory_id>/ip/<int:item_id>/verify": [Use("ea", {"item_id": "reported_item"})],
     "/factories/<int:factory_id>/ip/<int:item_id>/worker-interviews": [Use("ea")],
+    "/factories/<int:factory_id>/ip/<int:item_id>/evidence": [Use("factory_user")],  # issue 19
     "/factories/<int:factory_id>/ip/import": [Use("ea")],
     "/factories/<int:factory_id>/ip/new": [Use("factory_user")],
     "/factories/<int:factory_id>/ip/pdf": [Use("factory_user", **BUTTON)],
@@ -166,6 +167,8 @@ FORMS: dict[str, list[Use]] = {
         Use("factory_user", {"user_id": "other_user", "change": c}, fields={}, **BUTTON)
         for c in ("deactivate", "reactivate")],
     "/factories/<int:factory_id>/public-issues/<int:finding_id>/respond": [Use("factory_user")],
+    # issue 19: the upload script's first request (JSON, or a form as here); no page has its form
+    "/factories/<int:factory_id>/uploads": [Use("factory_user", fields={"name": "text", "size": "text"})],
     "/factories/<int:factory_id>/public-issues/<int:finding_id>/verify": [Use("ea", **BUTTON)],
     "/factories/<int:factory_id>/public-issues/<int:finding_id>/unverify": [
         Use("ea", fields={}, **BUTTON)],  # offered once verified

@@ -97,6 +97,12 @@ EXPECTED_ACTIONS: dict[str, frozenset[str]] = {
     "ip.assessor_comment": frozenset({"assessor", "admin"}),  # 002 §3.4.1: lead assessor, or admin
     "ip.verify": frozenset({"ea"}),  # IP-3, IP-5: only an EA completes, after the checks
     "ip.import": frozenset({"ea"}),  # CYC-2, 002 §3.4.2: the EA imports the findings into the IP
+    # Issue 19, 002 §3.1: the factory attaches the documents its committee reviewed; Better Work's
+    # staff read them. Buyers read the IP but not these files (photos of the workplace, names).
+    "ip.add_evidence": FACTORY_SIDE,
+    "ip.view_evidence": FIELD_STAFF,
+    # Issue 19: resumable uploads are the factory's, for its evidence (public responses, IP items).
+    "evidence.upload": FACTORY_SIDE,
     # CYC-1..3: assessors record assessments, the admin manages cycles; the EA logs visits, the factory reads.
     # A cycle starts with its advisory period, before its assessment (CYC-1): the EA, an assessor or the
     # admin starts it. Buyers read the assessment reports of the cycles they cover (PR-9, PUB-1; DOMAIN.md).

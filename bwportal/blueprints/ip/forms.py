@@ -4,6 +4,7 @@ neither rendered as inputs nor accepted; the routes refuse them if a client send
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
@@ -14,6 +15,7 @@ from ...forms.base import PortalForm
 from ...forms.dates import DayField
 from ...forms.fields import MaxLength
 from ...models import IPStatus, Role
+from ..public_issues.forms import ACCEPT
 from .labels import FIELD_LABELS
 
 REQUIRED_MESSAGES = {
@@ -141,6 +143,14 @@ class NewAdvisoryItemForm(PortalForm):
 class RemediatedForm(PortalForm):
     note = TextAreaField(_l("What was done"), validators=[
         InputRequired(_l("Please say what was done, so the Enterprise Advisor can verify it.")), MaxLength(5000)])
+
+
+class EvidenceForm(PortalForm):
+    """Files for an IP item (issue 19), checked by content in the domain, with the progress they show."""
+
+    files = MultipleFileField(_l("Evidence files"), render_kw={"accept": ACCEPT})
+    evidence_note = TextAreaField(_l("What these files show"), validators=[Optional(), MaxLength(5000)],
+                                  render_kw={"dir": "auto", "rows": 3})
 
 
 class CommentForm(PortalForm):

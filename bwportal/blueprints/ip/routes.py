@@ -8,8 +8,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from ...domain import uploads as chunked
 from ...domain.assessments.cycles import cycles_of
 from ...domain.ip import assessor_comments
+from ...domain.ip import evidence as evidence_ops
 from ...domain.ip import operations as ops
 from ...domain.ip.assessment_import import AlreadyImported, apply_import, latest_cycle, plan_import
 from ...domain.ip.queries import (
@@ -26,16 +28,27 @@ from ...domain.ip.queries import (
 from ...domain.ip.status import CHECKS, NotRepeatedReview, effective_status, is_overdue, verification_due
 from ...domain.policy import IP_FIELD_OWNERS, can
 from ...domain.programmes import catalogues
+from ...domain.public.issues import Refusal, check_files
 from ...domain.tenancy import visible_factory_ids
 from ...domain.time import factory_today
 from ...extensions import db, htmx
 from ...forms.fields import db_int
-from ...models import AdvisoryVisit, IPEvent, IPItem, IPStatus, Origin
+from ...infra.storage import storage
+from ...models import AdvisoryVisit, IPEvent, IPItem, IPItemFile, IPStatus, Origin
 from ...web.paging import paginate
 from ...web.unit_of_work import unit_of_work
+from ..public_issues.files import send_evidence
 from ..scoping import load_factory, load_owned
 from . import export
-from .forms import CommentForm, NewAdvisoryItemForm, RemediatedForm, ReturnForm, VerifyForm, build_item_form
+from .forms import (
+    CommentForm,
+    EvidenceForm,
+    NewAdvisoryItemForm,
+    RemediatedForm,
+    ReturnForm,
+    VerifyForm,
+    build_item_form,
+)
 from .labels import FIELD_LABELS, describe
 
 bp = Blueprint("ip", __name__)
@@ -141,7 +154,7 @@ def item(factory_id: int, item_id: int):
     return _item_page(factory, item)
 
 
-def _item_page(factory, item, comment_form=None, remediated_form=None):
+def _item_page(factory, item, comment_form=None, remediated_form=None, evidence_form=None, **context):
     """The item page with its timeline; a form given here shows its errors."""
     events = list(db.session.scalars(select(IPEvent).where(IPEvent.item_id == item.id).order_by(IPEvent.id)))
     awaiting = assessor_comments.report_awaiting_release(factory.id)
@@ -149,8 +162,78 @@ def _item_page(factory, item, comment_form=None, remediated_form=None):
         "ip/item.html", factory=factory, item=item, events=events, comment_form=comment_form or CommentForm(),
         wait=_wait(item, _today(factory)), awaiting_report=awaiting,
         lead_comments=assessor_comments.may_comment(current_user, awaiting),
-        remediated_form=remediated_form or RemediatedForm(), **_card_context(factory, [item]),
+        remediated_form=remediated_form or RemediatedForm(), evidence_form=evidence_form or EvidenceForm(),
+        **_evidence_context(item), **_card_context(factory, [item]), **context,
     )
+
+
+def _evidence_context(item) -> dict:
+    shown = can(current_user, "ip.view_evidence")
+    return {"evidence_files": evidence_ops.files_of(item) if shown else [], "evidence_shown": shown,
+            "evidence_max_files": evidence_ops.MAX_FILES,
+            "evidence_max_mb": evidence_ops.MAX_FILE_BYTES // (1024 * 1024)}
+
+
+# --- evidence (issue 19) ---------------------------------------------------------------
+
+def _refusal(refused) -> str:
+    if refused.reason is Refusal.TOO_LARGE:
+        return _("“%(name)s” is larger than %(size)d MB and was not accepted.",
+                 name=refused.name, size=evidence_ops.MAX_FILE_BYTES // (1024 * 1024))
+    if refused.reason is Refusal.EMPTY:
+        return _("“%(name)s” is empty and was not accepted.", name=refused.name)
+    return _("“%(name)s” is not a PNG, JPEG or WebP image or a PDF document, so it was not accepted.",
+             name=refused.name)
+
+
+@bp.post(PREFIX + "/<int:item_id>/evidence")
+@login_required
+def add_evidence(factory_id: int, item_id: int):
+    factory = load_factory(factory_id, "ip.add_evidence")
+    item = _item(factory, item_id)
+    form = EvidenceForm()
+    chosen = [(f.filename, f.stream) for f in request.files.getlist("files") if f and f.filename]
+    # Files sent ahead in chunks by the upload script come as tokens; kept if the form comes back.
+    sent, sent_files = chunked.finished(factory, current_user, request.form.getlist("upload"))
+    accepted, refused = check_files(chosen + sent_files)
+    errors = [_refusal(r) for r in refused]
+    if not form.validate() or errors or not accepted:
+        if not accepted and not errors:
+            errors = [_("Please choose at least one file.")]
+        form.files.errors = list(form.files.errors) + errors
+        return _item_page(factory, item, evidence_form=form, kept_uploads=sent,
+                          chosen=[name for name, _stream in chosen]), 422
+    keys = []
+    try:
+        with unit_of_work():
+            _rows, keys = evidence_ops.add_evidence(item, current_user, accepted, form.evidence_note.data or "")
+            attached = chunked.consume(sent)
+    except evidence_ops.EvidenceRefused as refusal:
+        evidence_ops.discard(keys)
+        form.files.errors = [str(refusal.message)]
+        return _item_page(factory, item, evidence_form=form, kept_uploads=sent), 422
+    except Exception:
+        evidence_ops.discard(keys)
+        raise
+    chunked.remove_chunks(attached)
+    flash(_("Evidence added."), "success")
+    return redirect(url_for("ip.item", factory_id=factory.id, item_id=item.id, _anchor="evidence"))
+
+
+@bp.get(PREFIX + "/<int:item_id>/evidence/<int:evidence_id>")
+@login_required
+def evidence_file(factory_id: int, item_id: int, evidence_id: int):
+    with unit_of_work():
+        # recorded before the file leaves: a download that cannot be recorded is not sent
+        factory = load_factory(factory_id, "ip.view_evidence")
+        item = _item(factory, item_id)
+        evidence = load_owned(factory, IPItemFile, evidence_id)
+        if evidence.item_id != item.id:
+            abort(404)
+        if storage().size(evidence.storage_key) is None:
+            abort(404)
+        evidence_ops.record_download(item, current_user, evidence)
+    return send_evidence(evidence, "private", key=evidence.storage_key)
 
 
 @bp.get(PREFIX + "/<int:item_id>/card")
@@ -387,7 +470,7 @@ def _verification_page(factory, item, form, return_form, reasons):
     template = "ip/_queue_entry.html" if _inline() else "ip/verify.html"
     return render_template(template, factory=factory, item=item, form=form, return_form=return_form,
                            reasons=reasons, wait=_wait(item, today), today=today,
-                           entry=_queue_entry(item))
+                           entry=_queue_entry(item), **_evidence_context(item))
 
 
 # Where the verification forms were posted from: the queue, the EA's inbox, or the item page.

@@ -23,9 +23,10 @@ def download_name(evidence) -> str:
     return name
 
 
-def send_evidence(evidence, cache_control: str):
-    """The stored file as an inline image or a download (PDF); 404 if it is not stored."""
-    key = stored_key(evidence.stored_name)
+def send_evidence(evidence, cache_control: str, key: str | None = None):
+    """The stored file as an inline image or a download (PDF); 404 if it is not stored. ``key``:
+    the storage key where the row names it itself (an IP item's file); else from its stored name."""
+    key = key or stored_key(evidence.stored_name)
     # Only the upload check writes these rows; a type off its list (a row written some other
     # way) is never given to the browser to render.
     known = evidence.content_type in _EXTENSIONS
@@ -41,3 +42,4 @@ def send_evidence(evidence, cache_control: str):
     response.headers.pop("Expires", None)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+

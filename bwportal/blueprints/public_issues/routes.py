@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ...domain import uploads as chunked
 from ...domain.assessments.cycles import cycles_of
 from ...domain.ip.status import effective_status
 from ...domain.public import issues as ops
@@ -129,8 +130,12 @@ def respond(factory_id: int, finding_id: int):
         form.version.data = response.version if response else ""
         return _render_respond(factory, finding, response, form)
 
-    uploads = _uploads()
-    chosen = [ops.display_name(name) for name, _stream in uploads]
+    chosen = [ops.display_name(name) for name, _stream in _uploads()]
+    # Files sent ahead in chunks (the upload script) are attached like chosen ones, and kept
+    # (their tokens come back in the form) when the form is shown again.
+    sent, sent_files = chunked.finished(factory, current_user, request.form.getlist("upload"))
+    uploads = _uploads() + sent_files
+    kept = {"kept_uploads": sent, "chosen": chosen}
     if "copy_from_ip" in request.form:
         # Fill the text from the IP item; nothing is saved yet, the files must be chosen again.
         item = finding.ip_item
@@ -143,7 +148,7 @@ def respond(factory_id: int, finding_id: int):
             form.text.data = ops.with_ip_text(form.text.data or "", ip_text)
             note = _("The actions and progress of the Improvement Plan item were copied into the text. "
                      "Check it, then save.")
-        return _render_respond(factory, finding, response, form, chosen=chosen, copy_note=note)
+        return _render_respond(factory, finding, response, form, copy_note=note, **kept)
 
     form_ok = form.validate()
     existing = len(response.files) if response else 0
@@ -153,21 +158,24 @@ def respond(factory_id: int, finding_id: int):
         file_errors.insert(0, _too_many_message(existing, len(uploads)))
     if not form_ok or file_errors:
         form.files.errors = list(form.files.errors) + file_errors
-        return _render_respond(factory, finding, response, form, 422, chosen=chosen)
+        return _render_respond(factory, finding, response, form, 422, **kept)
 
     stored = []
     try:
         with unit_of_work():
             response, stored = ops.save_response(finding, current_user, form.text.data, _version(form.version.data),
                                                  accepted)
+            attached = chunked.consume(sent)
     except (ops.StaleResponse, StaleDataError, IntegrityError):
         ops.discard(stored)
         theirs = ops.response_for(finding.id)
         form.version.data = theirs.version if theirs else ""  # saving again now overwrites, knowingly
-        return _render_respond(factory, finding, theirs, form, 409, conflict=theirs, chosen=chosen)
+        return _render_respond(factory, finding, theirs, form, 409, conflict=theirs, **kept)
     except ops.TooManyFiles:  # files added by someone else meanwhile
         form.files.errors = [_too_many_message(existing, len(uploads))]
-        return _render_respond(factory, finding, ops.response_for(finding.id), form, 422, chosen=chosen)
+        return _render_respond(factory, finding, ops.response_for(finding.id), form, 422,
+                               **kept)
+    chunked.remove_chunks(attached)
     message = _("Response saved.")
     if not htmx:
         flash(message, "success")
