@@ -18,9 +18,11 @@ pytestmark = pytest.mark.e2e
 OFFLINE = "Not saved: you are offline. Your text is kept on this device and will be saved when the link returns."
 
 
-def section_row(key: str) -> ReportSection | None:
+def section_row(page, key: str) -> ReportSection | None:
+    """The section of the report open in the page (/factories/<id>/reports/<id>/<section>)."""
+    report_id = int(page.url.split("/reports/")[1].split("/")[0])
     db.session.expire_all()
-    return db.session.scalar(select(ReportSection).filter_by(key=key).order_by(ReportSection.report_id.desc()))
+    return db.session.scalar(select(ReportSection).filter_by(report_id=report_id, key=key))
 
 
 def go_to(page, name: str):
@@ -32,7 +34,7 @@ def test_a_save_made_offline_says_so_and_saves_once_when_the_link_returns(page):
     sign_in(page, "factory@demo.test")
     open_draft(page)
     go_to(page, "Social Dialogue")
-    before = section_row("social_dialogue")
+    before = section_row(page, "social_dialogue")
     version_before = before.version if before else 0
     page.locator("#q2__comment").fill("Typed on a bus with no signal.")
 
@@ -43,20 +45,20 @@ def test_a_save_made_offline_says_so_and_saves_once_when_the_link_returns(page):
     expect(page.locator("#q2__comment")).to_have_value("Typed on a bus with no signal.")
     kept = page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('bwportal-draft:report-'))")
     assert kept, "the text is kept on this device"
-    row = section_row("social_dialogue")
+    row = section_row(page, "social_dialogue")
     assert (row.version if row else 0) == version_before  # nothing reached the server
 
     page.context.set_offline(False)  # the browser fires "online": the save goes by itself
     expect(page.locator("main").get_by_text("Section saved to draft.")).to_be_visible()
     expect(notice).to_have_count(0)
-    row = section_row("social_dialogue")
+    row = section_row(page, "social_dialogue")
     assert row.answers["q2"]["comment"] == "Typed on a bus with no signal."
     assert row.version == version_before + 1  # applied once
     page.wait_for_timeout(300)  # a second "online" must not save again
     page.context.set_offline(True)
     page.context.set_offline(False)
     page.wait_for_timeout(500)
-    assert section_row(row.key).version == version_before + 1
+    assert section_row(page, row.key).version == version_before + 1
 
 
 def test_save_and_next_keeps_the_next_sections_unsaved_copy(page):
