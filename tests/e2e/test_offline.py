@@ -1,7 +1,7 @@
 """Saving when the link fails (issue 19 items 4 and 5), in Debian chromium: a save made offline
 says plainly that it was not saved and that the text is kept on this device, and saves itself,
 once, when the link returns; "Save and go to the next section" keeps the next section's copy
-that was never saved."""
+that was never saved, and the section menu marks the section shown."""
 
 import pytest
 from playwright.sync_api import expect
@@ -71,5 +71,8 @@ def test_save_and_next_keeps_the_next_sections_unsaved_copy(page):
     go_to(page, "Social Dialogue")
     page.get_by_role("button", name="Save and go to the next section").click()
     expect(page.get_by_role("heading", name="Systems", level=2)).to_be_visible()
+    sections = page.get_by_role("navigation", name="Sections")  # the menu follows (issue 19 item 9)
+    expect(sections.get_by_role("link", name="Systems")).to_have_attribute("aria-current", "page")
+    expect(sections.locator("[aria-current=page]")).to_have_count(1)
     page.get_by_role("button", name="Restore my changes").click()
     expect(page.locator("main textarea").first).to_have_value("Typed in Systems, never saved.")

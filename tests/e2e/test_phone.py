@@ -110,3 +110,21 @@ def test_the_menu_collapses_on_a_phone_and_is_open_on_a_wide_screen(browser, liv
     expect(page.locator(".main-menu > summary")).to_be_hidden()
     expect(menu.get_by_role("link", name="Improvement Plan")).to_be_visible()
     context.close()
+
+
+def test_choosing_a_cluster_narrows_the_compliance_points_with_javascript(browser, live_server, demo):
+    """Issue 19 item 8: with JavaScript the form reloads by itself on choosing a cluster, typed text kept."""
+    context = browser.new_context(base_url=live_server, locale="en-GB", viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, "factory@demo.test")
+    page.goto(page.locator(".main-nav a[href$='/ip']").first.get_attribute("href") + "/new")
+    everything = page.locator("#compliance_point_id option").count()
+    expect(page.get_by_role("button", name="Show this cluster's compliance points")).to_be_hidden()
+    page.get_by_label("Area of improvement").fill("Blocked fire exit")
+    page.get_by_label("Cluster").select_option(label="Occupational Safety and Health")
+    expect(page.locator("#compliance_point_id option")).not_to_have_count(everything)
+    expect(page.locator("#compliance_point_id optgroup")).to_have_count(0)
+    page.get_by_label("Compliance point").select_option(label="Health Services and First Aid")
+    expect(page.get_by_label("Area of improvement")).to_have_value("Blocked fire exit")
+    expect(page.get_by_label("Cluster")).to_have_value(re.compile(r"\d+"))
+    context.close()
