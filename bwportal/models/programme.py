@@ -19,6 +19,15 @@ class Programme(db.Model):
     # The programme's own wording for report questions, by question path and locale
     # ({"pr1.social_dialogue.q1": {"label": {"en": "…", "km": "…"}, "hidden": false}}).
     question_overrides: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The committee's name in other languages ({"km": {"short": "…", "long": "…"}}), issue 19.
+    committee_names: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    def committee_short_in(self, locale) -> str:
+        """The short name a reader in ``locale`` sees: its own if the programme gave one, else the default."""
+        return ((self.committee_names or {}).get(str(locale)) or {}).get("short") or self.committee_short
+
+    def committee_long_in(self, locale) -> str:
+        return ((self.committee_names or {}).get(str(locale)) or {}).get("long") or self.committee_long
 
     factories = relationship("Factory", back_populates="programme", lazy="raise")
 

@@ -36,6 +36,15 @@ def text_direction() -> str:
     return get_locale().text_direction  # "rtl" for Arabic
 
 
+def committee_short(programme) -> str:
+    """The programme's committee name in the reader's language (issue 19), else its default."""
+    return programme.committee_short_in(get_locale())
+
+
+def committee_long(programme) -> str:
+    return programme.committee_long_in(get_locale())
+
+
 def language_choices() -> list[tuple[str, str]]:
     """(code, name in its own language) for every supported locale, e.g. ("km", "ខ្មែរ")."""
     return [
@@ -75,5 +84,6 @@ def init_app(app) -> None:
         newstyle=True,
     )
     app.jinja_env.globals.update(
-        get_locale=get_locale, text_direction=text_direction, language_choices=language_choices
+        get_locale=get_locale, text_direction=text_direction, language_choices=language_choices,
+        committee_short=committee_short, committee_long=committee_long,
     )

@@ -11,6 +11,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ..domain.policy import can
+from .i18n import committee_short
 
 
 def N_(msgid: str) -> str:
@@ -102,7 +103,7 @@ def navigation() -> list[tuple[str, list[Link]]]:
     factory = current_factory()
     if factory is None:
         return []
-    committee = factory.programme.committee_short
+    committee = committee_short(factory.programme)  # in the reader's language (issue 19)
     endpoints = current_app.view_functions
     menu = []
     for group in MENU:

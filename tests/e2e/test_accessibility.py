@@ -1,4 +1,4 @@
-"""axe-core (vendored in tests/e2e/vendor, injected by Playwright) finds no WCAG 2.1 A/AA
+"""axe-core (vendored in tests/e2e/vendor, injected by Playwright) finds no WCAG 2.2 A/AA (2.1 and 2.2 rules)
 violation on any page, as any role: every GET route of the URL map is filled with the demo
 data's ids and checked wherever the role gets a 200 HTML page. Forms showing errors, and
 pages in Arabic (right to left) and Khmer, are checked too."""
@@ -19,7 +19,7 @@ from tests.security.routes import all_routes
 pytestmark = pytest.mark.e2e
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
 
 ROLES = [None, "factory@demo.test", "factory2@demo.test", "factory-id@demo.test", "ea@demo.test",
          "ea2@demo.test", "buyer@demo.test", "admin@demo.test", "assessor@demo.test"]

@@ -35,6 +35,7 @@ def journey(page, javascript: bool):
     page.get_by_role("button", name="Save to Draft").click()
     expect(page.locator("main").get_by_text("Section saved to draft.")).to_be_visible()
     page.get_by_role("button", name="Submit the report").click()
+    page.get_by_role("button", name="Yes, submit the report").click()  # asked first (issue 19)
     expect(page.locator(".flashes")).to_contain_text("Report submitted.")
     sign_out(page)
 
@@ -43,6 +44,8 @@ def journey(page, javascript: bool):
     entry = page.locator("li.queue-entry", has_text="Angkor Garments: Progress Report 1")
     entry.get_by_label("What the factory should change").fill("Please add the date of the election.")
     entry.get_by_role("button", name="Send back").click()
+    expect(page.get_by_label("What the factory should change")).to_have_value("Please add the date of the election.")
+    page.get_by_role("button", name="Yes, send it back").click()
     if javascript:
         expect(page.locator("li.queue-entry.done")).to_contain_text("sent back")
     else:
@@ -56,13 +59,15 @@ def journey(page, javascript: bool):
     page.get_by_role("button", name="Save to Draft").click()
     expect(page.locator("main").get_by_text("Section saved to draft.")).to_be_visible()
     page.get_by_role("button", name="Submit the report").click()
+    page.get_by_role("button", name="Yes, submit the report").click()  # asked first (issue 19)
     expect(page.locator(".flashes")).to_contain_text("Report submitted.")
     sign_out(page)
 
     sign_in(page, "ea@demo.test")
     page.get_by_role("link", name="Inbox").click()
     entry = page.locator("li.queue-entry", has_text="Angkor Garments: Progress Report 1")
-    entry.get_by_role("button", name="Approve").click()  # one click
+    entry.get_by_role("button", name="Approve").click()
+    page.get_by_role("button", name="Yes, approve the report").click()  # asked first (issue 19)
     if javascript:
         expect(page.locator("li.queue-entry.done")).to_contain_text("Report approved: it is final.")
     else:

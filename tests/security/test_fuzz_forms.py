@@ -178,11 +178,19 @@ FORMS: dict[str, list[Use]] = {
     # Every cycle of the factory's has a PR1 in progress, so no page offers the factory the form.
     "/factories/<int:factory_id>/reports/new": [
         Use("factory_user", fields={"cycle_id": "select", "report_date": "date"}), Use("ea")],
+    # Issue 19: the real buttons are on the confirmation step, which the report's buttons post to.
     "/factories/<int:factory_id>/reports/<int:report_id>/<any(submit, approve, send_back, release):action>": [
-        Use("factory_user", {"action": "submit", "report_id": "pr1"}, **BUTTON),
-        Use("ea", {"action": "approve", "report_id": "pr1_submitted"}, **BUTTON),
-        Use("ea", {"action": "send_back", "report_id": "pr1_submitted"}),
+        Use("factory_user", {"action": "submit", "report_id": "pr1"}, page=REPORT % "pr1" + "/submit/confirm",
+            **BUTTON),
+        Use("ea", {"action": "approve", "report_id": "pr1_submitted"},
+            page=REPORT % "pr1_submitted" + "/approve/confirm", **BUTTON),
+        Use("ea", {"action": "send_back", "report_id": "pr1_submitted"},
+            page=REPORT % "pr1_submitted" + "/send_back/confirm"),
         Use("ea", {"action": "release", "report_id": "pr2"}, **BUTTON)],
+    "/factories/<int:factory_id>/reports/<int:report_id>/<any(submit, approve, send_back):action>/confirm": [
+        Use("factory_user", {"action": "submit", "report_id": "pr1"}, page=REPORT % "pr1" + "/overview", **BUTTON),
+        Use("ea", {"action": "approve", "report_id": "pr1_submitted"}, page=REPORT % "pr1_submitted", **BUTTON),
+        Use("ea", {"action": "send_back", "report_id": "pr1_submitted"}, page=REPORT % "pr1_submitted")],
     "/factories/<int:factory_id>/reports/<int:report_id>/comments": [
         Use("ea", {"report_id": "pr1_submitted"}, page=REPORT % "pr1_submitted" + "/overview")],
     "/factories/<int:factory_id>/reports/<int:report_id>/pdf": [

@@ -4,10 +4,21 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bwportal.extensions import db
-from bwportal.models import EventKind, Factory, IPEvent, IPItem, IPStatus, Origin, RaisedBy, RootCause
+from bwportal.models import (
+    Cluster,
+    CompliancePoint,
+    EventKind,
+    Factory,
+    IPEvent,
+    IPItem,
+    IPStatus,
+    Origin,
+    RaisedBy,
+    RootCause,
+)
 from tests import factories as f
 
 HX = {"HX-Request": "true"}
@@ -275,3 +286,71 @@ def test_new_item_needs_what_where_and_who(login, world, plan):
 
 def test_ea_cannot_add_items_for_the_factory(login, world, plan):
     assert login(world.ea).get(url(world, suffix="/new")).status_code == 403
+
+
+# --- the compliance point list follows the chosen cluster (issue 19 item 8) ----------------
+# With a cluster chosen only its points are offered; the "Show this cluster's compliance points"
+# button reloads the form as typed (without JavaScript; app.js presses it on choosing), saving nothing.
+
+def points_of(cluster) -> set[str]:
+    return {str(i) for i in db.session.scalars(select(CompliancePoint.id).filter_by(cluster_id=cluster.id))}
+
+
+def offered_points(html: str) -> set[str]:
+    select_html = re.search(r'<select[^>]*name="compliance_point_id".*?</select>', html, re.S).group(0)
+    return set(re.findall(r'<option[^>]*value="(\d+)"', select_html))
+
+
+def test_a_new_item_with_a_chosen_cluster_offers_only_its_points_and_keeps_what_was_typed(login, world, plan):
+    client = login(world.factory_user)
+    everything = offered_points(client.get(url(world, suffix="/new")).get_data(as_text=True))
+    safety = f.catalogue_row(Cluster, "Occupational Safety and Health", world.kh)
+    assert len(everything) > len(points_of(safety))  # nothing chosen: every cluster's points
+    before = db.session.scalar(select(func.count(IPItem.id)))
+    response = client.post(url(world, suffix="/new"), data={
+        "cycle_id": str(plan["cycle"].id), "area_of_improvement": "Blocked fire exit",
+        "cluster_id": str(safety.id), "choose_cluster": "1"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Please describe" not in html and 'class="error"' not in html
+    assert offered_points(html) == points_of(safety)
+    assert re.search(r">\s*Blocked fire exit</textarea>", html)  # typed values kept
+    assert "Show this cluster&#39;s compliance points" in html or "Show this cluster's compliance points" in html
+    assert db.session.scalar(select(func.count(IPItem.id))) == before  # nothing saved
+
+
+def test_editing_an_item_offers_its_clusters_points_and_switches_with_htmx(login, world, plan):
+    item = plan["advisory"]
+    client = login(world.factory_user)
+    own = points_of(db.session.get(Cluster, item.cluster_id))
+    assert offered_points(client.get(url(world, item, "/edit")).get_data(as_text=True)) == own
+    other = next(c for c in db.session.scalars(select(Cluster).filter_by(programme_id=world.kh.id))
+                 if c.id != item.cluster_id and points_of(c))
+    version = item.version
+    response = client.post(url(world, item, "/edit"), headers=HX, data=factory_form(
+        item, cluster_id=str(other.id), actions_needed="Typed, not saved", choose_cluster="1"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.lstrip().startswith("<li")
+    assert offered_points(html) == points_of(other)
+    assert re.search(r">\s*Typed, not saved</textarea>", html)
+    assert reload(item).version == version and reload(item).cluster_id == item.cluster_id
+
+
+# --- without JavaScript, saving an item comes back to the list as it was filtered (issue 19 item 9) --
+
+def test_plain_save_keeps_the_lists_filters_and_refuses_other_addresses(login, world, plan):
+    item = plan["private"]
+    client = login(world.factory_user)
+    listing = client.get(url(world) + "?status=pending&public=no").get_data(as_text=True)
+    assert 'class="expander"' in listing  # rows show that they open
+    edit_link = re.search(rf'href="([^"]*/ip/{item.id}/edit[^"]*)"', listing).group(1).replace("&amp;", "&")
+    assert "next=" in edit_link
+    form = client.get(edit_link).get_data(as_text=True)
+    item_form = form[form.index('class="ip-item editing"'):]  # the language picker has a "next" too
+    kept = re.search(r'name="next" value="([^"]*)"', item_form).group(1).replace("&amp;", "&")
+    assert kept == url(world) + "?status=pending&public=no"
+    response = client.post(url(world, item, "/edit"), data=factory_form(item, next=kept))
+    assert response.status_code == 302
+    assert response.location.endswith(f"/ip?status=pending&public=no#item-{item.id}")
+    for foreign in ("https://evil.test/ip", "//evil.test/factories/1/ip", "/factories/999/ip?x=1", "/home"):
+        again = client.post(url(world, item, "/edit"), data=factory_form(reload(item), next=foreign))
+        assert again.status_code == 302 and again.location.endswith(f"/factories/{world.angkor.id}/ip#item-{item.id}")

@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Regexp
 
+from ...config import LOCALES
 from ...forms.base import PortalForm
 from ...forms.fields import MaxLength
 
@@ -32,6 +33,15 @@ class SettingsForm(PortalForm):
     default_locale = choice(_l("Default language"))
     timezone = StringField(_l("Time zone"), filters=[strip],
                            validators=[InputRequired(_l("Please enter the programme's time zone.")), MaxLength(64)])
+
+
+# The committee's name in every other language (issue 19): blank falls back to the default name.
+OTHER_LOCALES = tuple(loc for loc in LOCALES if loc != "en")
+for _locale in OTHER_LOCALES:
+    setattr(SettingsForm, f"committee_short_{_locale}",
+            StringField(_l("Short name"), filters=[strip], validators=[MaxLength(40)]))
+    setattr(SettingsForm, f"committee_long_{_locale}",
+            StringField(_l("Name in full"), filters=[strip], validators=[MaxLength(200)]))
 
 
 class FactoryForm(PortalForm):

@@ -9,7 +9,7 @@ from ...domain.programmes.settings import update_settings
 from ...web.i18n import language_choices
 from ...web.unit_of_work import unit_of_work
 from .common import bp, require_admin
-from .forms import SettingsForm
+from .forms import OTHER_LOCALES, SettingsForm
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -18,11 +18,18 @@ def settings():
     programme = require_admin()
     form = SettingsForm(obj=programme)
     form.default_locale.choices = language_choices()
+    if not form.is_submitted():
+        for locale in OTHER_LOCALES:
+            name = (programme.committee_names or {}).get(locale) or {}
+            form[f"committee_short_{locale}"].data = name.get("short", "")
+            form[f"committee_long_{locale}"].data = name.get("long", "")
     status = 200
     if form.validate_on_submit():
+        names = {locale: {"short": form[f"committee_short_{locale}"].data,
+                          "long": form[f"committee_long_{locale}"].data} for locale in OTHER_LOCALES}
         try:
             with unit_of_work():
-                changed = update_settings(current_user, programme, form.data)
+                changed = update_settings(current_user, programme, {**form.data, "committee_names": names})
         except AdminError as error:
             form[error.field].errors.append(error.message)
             status = 422
@@ -31,4 +38,6 @@ def settings():
             return redirect(url_for("admin.settings"))
     elif form.is_submitted():
         status = 422
-    return render_template("admin/settings.html", form=form, programme=programme), status
+    languages = dict(language_choices())
+    return render_template("admin/settings.html", form=form, programme=programme,
+                           other_locales=[(loc, languages.get(loc, loc)) for loc in OTHER_LOCALES]), status

@@ -11,6 +11,7 @@ from ...domain.policy import can
 from ...domain.time import factory_today
 from ...extensions import htmx
 from ...models import CommitteeMeeting, CommitteeMember, MemberProposal
+from ...web.i18n import committee_short
 from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory, load_owned
 from .forms import ACTION_LABELS, FIELD_LABELS, MeetingForm, MemberForm, ProposalForm
@@ -25,7 +26,7 @@ _today = factory_today
 
 
 def _committee(factory) -> str:
-    return factory.programme.committee_short
+    return committee_short(factory.programme)
 
 
 # --- members -------------------------------------------------------------------------

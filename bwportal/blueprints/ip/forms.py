@@ -112,10 +112,16 @@ def build_item_form(user, origin, catalogues, *, item=None, formdata=None, new_a
     if "cluster_id" in form:
         form.cluster_id.choices = [("", _l("Choose…"))] + [(c.id, c.label) for c in catalogues["clusters"]]
     if "compliance_point_id" in form:
-        groups: dict = {}
-        for point in catalogues["points"]:
-            groups.setdefault(point.cluster.label, []).append((point.id, point.label))
-        form.compliance_point_id.choices = {"": [("", _l("Choose…"))], **groups}
+        # Issue 19 item 8: a chosen cluster offers only its own points; none chosen, all, grouped.
+        chosen = form.cluster_id.data if "cluster_id" in form else (item.cluster_id if item else None)
+        if chosen in form.valid_ids["cluster_id"]:
+            form.compliance_point_id.choices = [("", _l("Choose…"))] + [
+                (p.id, p.label) for p in catalogues["points"] if p.cluster_id == chosen]
+        else:
+            groups: dict = {}
+            for point in catalogues["points"]:
+                groups.setdefault(point.cluster.label, []).append((point.id, point.label))
+            form.compliance_point_id.choices = {"": [("", _l("Choose…"))], **groups}
     if "root_cause_id" in form:
         form.root_cause_id.choices = [("", _l("Choose…"))] + [(r.id, r.label) for r in catalogues["root_causes"]]
     if "status" in form:

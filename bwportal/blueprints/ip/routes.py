@@ -1,6 +1,8 @@
 """The Improvement Plan (IP-1…IP-10): list, inline edit, new advisory items, remediation
 reports, verification by the EA, import of a new assessment, export."""
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -68,6 +70,11 @@ def _item(factory, item_id: int) -> IPItem:
 
 
 _today = factory_today
+
+
+# The button beside the cluster that reloads the form with that cluster's compliance points
+# (issue 19 item 8): without JavaScript by a click, with it on choosing the cluster.
+CHOOSE_CLUSTER = "choose_cluster"
 
 
 def _catalogues(factory) -> dict:
@@ -256,7 +263,9 @@ def edit(factory_id: int, item_id: int):
     if request.method == "POST" and set(request.form) & set(IP_FIELD_OWNERS) - set(form._fields):
         abort(403)  # a field this role does not own (IP-2): refused, never silently dropped
     conflict, status = None, 200
-    if form.validate_on_submit():
+    if CHOOSE_CLUSTER in request.form:
+        pass  # only the cluster's compliance points asked for: the form comes back as typed, nothing saved
+    elif form.validate_on_submit():
         try:
             with unit_of_work():
                 ops.update_item(item, current_user, _changes(form), _int(form.version.data), _today(factory))
@@ -277,11 +286,24 @@ def edit(factory_id: int, item_id: int):
                 return render_template("ip/_item.html", factory=factory, item=item, open=True, saved=True,
                                        **_card_context(factory, [item]))
             flash(_("Item saved."), "success")
-            return redirect(url_for("ip.index", factory_id=factory.id, _anchor=f"item-{item.id}"))
+            back = _list_url(factory, request.form.get("next")) or url_for("ip.index", factory_id=factory.id)
+            return redirect(f"{back}#item-{item.id}")
     elif form.is_submitted():
         status = 422
     template = "ip/_item_form.html" if htmx else "ip/edit.html"
-    return render_template(template, factory=factory, item=item, form=form, conflict=conflict), status
+    return render_template(template, factory=factory, item=item, form=form, conflict=conflict,
+                           next_url=_list_url(factory, request.values.get("next"))), status
+
+
+def _list_url(factory, value: str | None) -> str | None:
+    """The IP list with its filters, to come back to after a save without JavaScript (issue 19):
+    only this factory's list on this site, never another address (no open redirect)."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or "\\" in value or parts.path != url_for("ip.index", factory_id=factory.id):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _changes(form) -> dict:
@@ -321,7 +343,7 @@ def new(factory_id: int):
     if formdata is None and cycles:
         origin_form.cycle_id.data = cycles[0].id
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and CHOOSE_CLUSTER not in request.form:
         form_ok = form.validate_on_submit()
         origin_ok = origin_form.validate()
         cycle = next((c for c in cycles if c.id == origin_form.cycle_id.data), None)

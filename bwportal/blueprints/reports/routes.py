@@ -173,6 +173,45 @@ def document_context(report) -> dict:
             "choices": report_spec.IP_VALIDATION_CHOICES}
 
 
+# What each step does, said before it is done (issue 19 item 7): none of them can be undone.
+CONFIRMATIONS = {
+    "submit": (lambda: _("Submit this report to your Enterprise Advisor? You cannot edit it while it is reviewed."),
+               lambda: _("Yes, submit the report")),
+    "approve": (lambda: _("Approve this report? It becomes final: nobody can edit it or send it back afterwards."),
+                lambda: _("Yes, approve the report")),
+    "send_back": (lambda: _("Send this report back to the factory? They can edit it again and submit it anew."),
+                  lambda: _("Yes, send it back")),
+}
+
+
+@bp.route(PREFIX + "/<int:report_id>/<any(submit, approve, send_back):action>/confirm", methods=["GET", "POST"])
+@login_required
+def confirm(factory_id: int, report_id: int, action: str):
+    """The confirmation step before Submit, Approve and Send back, a page without JavaScript
+    and a fragment in the inbox with it. It changes nothing: the real POST button is on it, and
+    a comment typed for Send back comes along (POST here only carries it)."""
+    factory, report = load_report(factory_id, report_id)
+    if action not in wf.allowed_actions(report, current_user):
+        abort(403)
+    comment = (request.form.get("comment") or "").strip()[:10_000]
+    origin = "inbox" if request.values.get("from") == "inbox" else ""
+    if origin:
+        back = url_for("reports.inbox")
+    elif action == "submit":
+        back = url_for("reports.view", factory_id=factory.id, report_id=report.id)
+    else:
+        back = url_for("reports.view", factory_id=factory.id, report_id=report.id) + "#review"
+    question, button = (text() for text in CONFIRMATIONS[action])
+    # The state the user saw on the page they came from goes on to the real POST (issue 17 item 1).
+    seen = (request.values.get("seen") or report.status.value)[:20]
+    context = {"factory": factory, "report": report, "action": action, "comment": comment, "origin": origin,
+               "seen": seen,
+               "back": back, "question": question, "button": button, "send_back_form": SendBackForm()}
+    if htmx and origin:
+        return render_template("reports/_confirm.html", fragment=True, **context)
+    return render_template("reports/confirm.html", **context)
+
+
 @bp.post(PREFIX + "/<int:report_id>/<any(submit, approve, send_back, release):action>")
 @login_required
 def transition(factory_id: int, report_id: int, action: str):

@@ -91,14 +91,16 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
         flash(_("Section saved to draft."), "success")
         return redirect(section_url(report, (following or section).key))
     if following is not None:  # one request: the next section comes back in the answer
-        response = make_response(_render(factory, report, sections, following, saved=True))
+        # saved names the section saved, not the one shown: the next section's kept copy on the
+        # device was never saved and must not be dropped (issue 19 item 5).
+        response = make_response(_render(factory, report, sections, following, saved=section.key))
         response.headers["HX-Push-Url"] = section_url(report, following.key)
         return response
-    return _render(factory, report, sections, section, saved=True)
+    return _render(factory, report, sections, section, saved=section.key)
 
 
-def _render(factory, report, sections, section, *, answers=None, errors=None, conflict=None, saved=False,
-            refused=None):
+def _render(factory, report, sections, section, *, answers=None, errors=None, conflict=None,
+            saved: str | None = None, refused=None):
     stored = _stored(report, section.key)
     may_write = wf.may_write(report, current_user)
     # The IP annex is shown only in the read-only view of an IP-validation question: a draft's

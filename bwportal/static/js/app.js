@@ -80,9 +80,37 @@
         localStorage.setItem(key, JSON.stringify({ data: now, at: Date.now() }));
         dirty.add(key);
       });
-      form.addEventListener("submit", function () { dirty.delete(key); });
+      var submitter = null;
+      form.addEventListener("submit", function (event) { dirty.delete(key); submitter = event.submitter || null; });
       form.addEventListener("htmx:beforeRequest", function () { dirty.delete(key); });
+      // Saved (2xx): this form's kept copy is done with. Only this form's: the answer may show
+      // another form (Save and go to the next section) whose kept copy was never saved.
+      form.addEventListener("htmx:afterRequest", function (event) {
+        var xhr = event.detail && event.detail.xhr;
+        if (xhr && xhr.status >= 200 && xhr.status < 300) localStorage.removeItem(key);
+      });
+      // No answer at all (offline, link down): say so, keep the text, save again when the link returns.
+      form.addEventListener("htmx:sendError", function () { notSaved(form, key, submitter); });
     });
+  }
+
+  function notSaved(form, key, submitter) {
+    localStorage.setItem(key, JSON.stringify({ data: snapshot(form), at: Date.now() }));
+    dirty.add(key);
+    if (!form.querySelector(".offline-notice")) {
+      var tpl = document.getElementById("offline-template");
+      if (tpl) form.insertBefore(tpl.content.firstElementChild.cloneNode(true), form.firstChild);
+    }
+    if (form.hasAttribute("data-retry-pending")) return;
+    form.setAttribute("data-retry-pending", "");
+    window.addEventListener("online", function () {
+      form.removeAttribute("data-retry-pending");
+      if (!form.isConnected) return;  // the user went elsewhere: the kept copy is offered there
+      // click(), not requestSubmit(): htmx sends the clicked button's name (next_section).
+      var button = submitter && submitter.isConnected && submitter.form === form ? submitter
+        : form.querySelector("button[type=submit].primary, button[type=submit]");
+      if (button) button.click(); else form.requestSubmit();
+    }, { once: true });
   }
 
   function offer(form, key, stored) {
@@ -116,7 +144,29 @@
     if (dirty.size) { event.preventDefault(); event.returnValue = ""; }
   });
 
-  function enhance(root) { autosubmit(root); sums(root); keepDrafts(root); }
+  /* The IP form: choosing a cluster brings its compliance points (the plain button does it without JS). */
+  function chooseCluster(root) {
+    each(root, "button[data-choose-cluster]", function (button) {
+      var select = button.form && button.form.elements.cluster_id;
+      if (!select) return;
+      select.addEventListener("change", function () { button.click(); });
+    });
+  }
+
+  /* The report's section menu follows HTMX navigation: aria-current on the section shown. */
+  document.addEventListener("htmx:pushedIntoHistory", function (event) {
+    var path = event.detail && event.detail.path;
+    if (!path) return;
+    path = path.split("#")[0].split("?")[0];
+    var links = document.querySelectorAll(".section-menu a");
+    Array.prototype.forEach.call(links, function (a) {
+      if (a.pathname === path) a.setAttribute("aria-current", "page");
+      else if (a.getAttribute("aria-current") === "page") a.removeAttribute("aria-current");
+    });
+  });
+
+  function enhance(root) { autosubmit(root); sums(root); keepDrafts(root); chooseCluster(root); }
+  document.documentElement.classList.add("js");
 
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:load", function (e) {
