@@ -181,8 +181,8 @@ def test_report_submission_send_back_and_approval_are_recorded(login, world, pr1
     assert approved.changes["status"] == ["submitted", "approved"]
     only_its_admin_sees(login, world, approved, "Approved a report")
 
-    # A refused move writes nothing.
-    assert login(world.ea).post(url + "/approve").status_code == 403
+    # A refused move writes nothing (a second approve: 409, the report is final already).
+    assert login(world.ea).post(url + "/approve").status_code == 409
     assert len(recorded("report.approve")) == 1
 
 
