@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("BWPORTAL_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
-# Every package's version, pinned (uv.lock, exported by `uv export`; see README "Set-up").
+# Every package's version, pinned (`uv pip compile`; see README "Set-up").
 LOCK = ROOT / "requirements.lock"
 
 
