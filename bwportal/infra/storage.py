@@ -103,8 +103,11 @@ class FolderStorage:
         if not folder.is_dir():
             return
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.name.startswith(".part-"):
-                yield path.relative_to(self.root).as_posix()
+            key = path.relative_to(self.root).as_posix()
+            # Only what the storage layer could have written: a stray file an operator left in
+            # the folder is no key (a backup or a prune would stop at it).
+            if path.is_file() and not path.name.startswith(".part-") and _KEY.match(key):
+                yield key
 
 
 class _Counted:

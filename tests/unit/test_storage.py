@@ -105,3 +105,12 @@ def test_one_setting_chooses_the_store(tmp_path):
     assert isinstance(s3, S3Storage) and (s3.bucket, s3.prefix) == ("evidence-bucket", "kh/")
     with pytest.raises(ValueError):
         from_config({"STORAGE_URL": "ftp://somewhere", "STORAGE_DIR": str(tmp_path)})
+
+
+def test_a_stray_file_in_the_folder_is_not_a_key(tmp_path):
+    """A file the storage layer could not have written (left by hand at the folder's top) is not
+    listed: a backup or a prune goes on past it instead of stopping at a refused key."""
+    store = FolderStorage(tmp_path)
+    store.put("evidence/kept.png", io.BytesIO(b"png"))
+    (tmp_path / "secret.png").write_bytes(b"stray")
+    assert list(store.keys("")) == ["evidence/kept.png"]
