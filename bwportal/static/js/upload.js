@@ -67,6 +67,12 @@
     } catch (e) {
       return file; // not an image after all: the server says so
     }
+    // A small PNG or WebP (a screenshot, a diagram) goes as it is: drawing it again as a JPEG
+    // would blur its text and rename it. A JPEG is always drawn again: its EXIF may hold a location.
+    if (file.type !== "image/jpeg" && file.size <= BUDGET && Math.max(bitmap.width, bitmap.height) <= LONG_EDGE) {
+      if (bitmap.close) bitmap.close();
+      return file;
+    }
     var scale = Math.min(1, LONG_EDGE / Math.max(bitmap.width, bitmap.height));
     var canvas = document.createElement("canvas");
     canvas.width = Math.max(1, Math.round(bitmap.width * scale));
