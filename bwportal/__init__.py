@@ -15,7 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .domain.reports import guard  # noqa: F401 - the model refuses writes to a report that is not a draft
     from .extensions import configure_sqlite, csrf, db, htmx, login_manager, migrate
-    from .web import assets, hooks, i18n, throttle, transactions, unit_of_work
+    from .web import assets, hooks, i18n, offline, throttle, transactions, unit_of_work
 
     assets.init_app(app)  # first, so its compression sees every other handler's final answer
     db.init_app(app)
@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     hooks.init_app(app)
+    offline.init_app(app)
     unit_of_work.init_app(app)
     throttle.init_app(app)
 
