@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from bwportal.extensions import db
-from bwportal.models import IdempotencyKey, ReportSection, User
+from bwportal.models import IdempotencyKey, User
 
 from .steps import sign_in, sign_out
 from .test_offline import OFFLINE, go_to, section_row
