@@ -8,6 +8,7 @@ from rq import cron
 
 from bwportal.jobs.deadlines import sweep
 from bwportal.jobs.digest import weekly_digests
+from bwportal.jobs.idempotency import expire_idempotency_keys
 from bwportal.jobs.ip_daily import mark_delayed_items
 from bwportal.jobs.outbox import relay_due
 
@@ -21,6 +22,8 @@ PERIODIC_JOBS: list[tuple] = [
     (weekly_digests, {"queue_name": "default", "cron": "45 6 * * *"}),
     # Rows left behind (Redis was down, a retry is due, a worker died) every minute.
     (relay_due, {"queue_name": "default", "cron": "* * * * *"}),
+    # Idempotency keys of saves replayed from a device's offline queue, kept a week.
+    (expire_idempotency_keys, {"queue_name": "default", "cron": "30 3 * * *"}),
 ]
 
 for func, options in PERIODIC_JOBS:

@@ -83,3 +83,21 @@ def test_a_key_is_one_save_of_one_section(login, world, cycle):
     response = client.post(f"{base(world)}/{report.id}/social-dialogue", headers=once, data={"q1": "yes"})
     assert response.status_code == 422
     assert section_of(report, "social_dialogue") is None
+
+
+def test_keys_older_than_a_week_expire(login, world, cycle):
+    """The daily job (rq cron) removes week-old keys and keeps recent ones."""
+    from datetime import UTC, datetime, timedelta
+
+    from bwportal.jobs.idempotency import expire_idempotency_keys
+
+    now = datetime.now(UTC)
+    db.session.add_all([
+        IdempotencyKey(user_id=world.factory_user.id, key="old-key-0001", target="/x", status=200,
+                       created_at=now - timedelta(days=8)),
+        IdempotencyKey(user_id=world.factory_user.id, key="new-key-0001", target="/x", status=200,
+                       created_at=now - timedelta(days=6)),
+    ])
+    db.session.commit()
+    assert expire_idempotency_keys(now) == 1
+    assert [k.key for k in keys()] == ["new-key-0001"]
