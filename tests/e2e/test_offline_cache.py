@@ -161,3 +161,23 @@ def test_another_users_sign_in_does_not_see_the_first_users_pages(page):
     page.context.set_offline(True)
     with pytest.raises(PlaywrightError, match=r"net::ERR_(INTERNET_DISCONNECTED|FAILED)"):
         page.goto(editor)
+
+
+def test_the_improvement_plan_and_an_item_open_offline(page):
+    sign_in(page, "factory@demo.test")
+    page.get_by_role("navigation").get_by_role("link", name="Improvement Plan").first.click()
+    controlled(page)
+    plan = page.url
+    page.reload()  # kept now: the worker controls the page
+    plan_heading = page.get_by_role("heading", level=1).inner_text()
+    edit = page.locator("main a[href*='/edit']").first.get_attribute("href")
+    page.goto(edit)
+    item_heading = page.get_by_role("heading", level=1).inner_text()
+    eventually(page, KEPT_PAGE, page.url, lambda text: text is not None, "the worker keeps the item")
+
+    page.context.set_offline(True)
+    page.goto(plan)
+    expect(page.get_by_role("heading", level=1)).to_have_text(plan_heading)
+    expect(page.locator(f"main a[href='{edit}']")).to_have_count(1)
+    page.goto(edit)
+    expect(page.get_by_role("heading", level=1)).to_have_text(item_heading)
