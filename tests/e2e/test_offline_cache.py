@@ -91,9 +91,11 @@ def open_section_offline(page, text: str):
 
 def test_the_editor_opens_offline_and_its_save_lands_once_when_the_link_returns(page):
     version = open_section_offline(page, "Typed offline, on the editor kept by the worker.")
+    page.locator("#q2__comment").fill("Typed after the save.")  # not lost to the save's answer
 
     page.context.set_offline(False)  # "online": the queue is sent
     expect(page.locator("main").get_by_text("Section saved to draft.")).to_be_visible()
+    expect(page.locator("#q2__comment")).to_have_value("Typed after the save.")
     row = section_row(page, "social_dialogue")
     assert row.answers["q2"]["comment"] == "Typed offline, on the editor kept by the worker."
     assert row.version == version + 1
@@ -101,6 +103,8 @@ def test_the_editor_opens_offline_and_its_save_lands_once_when_the_link_returns(
     assert page.evaluate(QUEUED) == []  # nothing left to send
     page.reload()  # a page load sends what is queued: nothing is left to send again
     expect(page.locator("#q2__comment")).to_have_value("Typed offline, on the editor kept by the worker.")
+    page.get_by_role("button", name="Restore my changes").click()  # the later text, kept on the device
+    expect(page.locator("#q2__comment")).to_have_value("Typed after the save.")
     assert section_row(page, "social_dialogue").version == version + 1
 
 

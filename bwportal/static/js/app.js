@@ -101,7 +101,7 @@
       var tpl = document.getElementById("offline-template");
       if (tpl) form.insertBefore(tpl.content.firstElementChild.cloneNode(true), form.firstChild);
     }
-    if (USER && form.hasAttribute("data-offline-queue")) { enqueue(form, key, submitter); return; }
+    if (USER && form.hasAttribute("data-offline-queue")) { enqueue(form, key); return; }
     if (form.hasAttribute("data-retry-pending")) return;
     form.setAttribute("data-retry-pending", "");
     window.addEventListener("online", function () {
@@ -137,12 +137,13 @@
     return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
   }
 
-  function enqueue(form, key, submitter) {
-    var body = new URLSearchParams(new FormData(form, submitter || undefined)).toString();
+  function enqueue(form, key) {
+    // Only the save: "and go to the next section" is not replayed (the user stays where they are).
+    var params = new URLSearchParams(new FormData(form));
     // A later save of the same form replaces the one waiting: both start from the same version.
     var items = queued().filter(function (item) { return item.draft !== key; });
-    items.push({ id: newKey(), url: form.getAttribute("hx-post") || form.action, body: body, draft: key,
-                 at: Date.now() });
+    items.push({ id: newKey(), url: form.getAttribute("hx-post") || form.action, body: params.toString(),
+                 draft: key, typed: snapshot(form), at: Date.now() });
     setQueue(items);
   }
 
@@ -161,9 +162,16 @@
     holder.innerHTML = html.trim();
     var fresh = holder.content.firstElementChild;
     if (!fresh) return;
+    var typed = snapshot(form);  // typed after the queued save: never lost to the answer
     target.replaceWith(fresh);
     if (window.htmx) htmx.process(fresh);
     enhance(fresh);
+    var again = fresh.querySelector('form[data-keep-drafts="' + name + '"]');
+    if (again && item.typed && !same(typed, item.typed)) {
+      apply(again, typed);
+      localStorage.setItem(item.draft, JSON.stringify({ data: typed, at: Date.now() }));
+      dirty.add(item.draft);
+    }
   }
 
   var replaying = false;
@@ -183,9 +191,14 @@
         return response.text().then(function (html) {
           setQueue(queued().filter(function (other) { return other.id !== item.id; }));
           var kept = localStorage.getItem(item.draft);
-          showAnswer(item, html);  // saved; or the conflict or refusal beside the kept text
           if (response.ok) { localStorage.removeItem(item.draft); dirty.delete(item.draft); }
-          else if (kept) { localStorage.setItem(item.draft, kept); dirty.add(item.draft); }  // still ours
+          // Saved; or the conflict or refusal beside our text. Text typed after the queued save
+          // stays in the form and on the device (showAnswer).
+          showAnswer(item, html);
+          if (!response.ok && kept && localStorage.getItem(item.draft) === null) {
+            localStorage.setItem(item.draft, kept);  // still ours: kept on this device
+            dirty.add(item.draft);
+          }
           return true;
         });
       }, function () { return false; })
