@@ -1,7 +1,4 @@
-"""WSGI entry point: ``gunicorn wsgi:app``."""
+"""WSGI entry point in a checkout: ``gunicorn wsgi:app``, ``flask --app wsgi``.
+The app is built in the package (bwportal/wsgi.py) so an installed wheel runs without this file."""
 
-from bwportal import create_app
-from bwportal.domain.people.accounts import dummy_hash
-
-app = create_app()
-dummy_hash()  # now, not at the first sign-in with an unknown e-mail (accounts.dummy_hash)
+from bwportal.wsgi import app  # noqa: F401

@@ -100,7 +100,7 @@ def main() -> None:
     if not (args.seed or args.fresh):  # the data is made in a child process, so the figures are a worker's
         subprocess.run([sys.executable, __file__, "--seed", "--items", str(args.items), "--locale", args.locale],
                        check=True, env=os.environ)
-    app = create_app({"DOCUMENT_DIR": tempfile.mkdtemp(prefix="bwportal-bench-documents-")})
+    app = create_app({"STORAGE_DIR": tempfile.mkdtemp(prefix="bwportal-bench-documents-")})
     with app.app_context():
         if args.seed:
             seed(args)
@@ -152,7 +152,7 @@ def forked_render() -> None:
 
     context.preload()
     app = context.app()
-    app.config["DOCUMENT_DIR"] = tempfile.mkdtemp(prefix="bwportal-bench-documents-")
+    app.config["STORAGE_DIR"] = tempfile.mkdtemp(prefix="bwportal-bench-documents-")
     holds = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
     reader, writer = os.pipe()
     forked = time.perf_counter()

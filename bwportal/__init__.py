@@ -10,12 +10,17 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config_module.from_environment())
     if config:
         app.config.update(config)
+    from .infra.deployment import refuse_unsafe_production
+
+    refuse_unsafe_production(app.config)  # production: no public key, SQLite, localhost links or file mail
     # The embedded default keeps its SQLite file, mail outbox and uploads here.
     config_module.INSTANCE.mkdir(parents=True, exist_ok=True)
 
     from .domain.reports import guard  # noqa: F401 - the model refuses writes to a report that is not a draft
     from .extensions import configure_sqlite, csrf, db, htmx, login_manager, migrate
-    from .web import assets, hooks, i18n, offline, throttle, transactions, unit_of_work
+    from .web import assets, hooks, i18n, observability, offline, throttle, transactions, unit_of_work
+
+    observability.init_app(app)  # first: every later handler's log lines carry the request id
 
     assets.init_app(app)  # first, so its compression sees every other handler's final answer
     db.init_app(app)
@@ -23,7 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
     transactions.init_app(app)  # after db: read-only requests end with COMMIT (prepared statements stay)
-    migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(config_module.MIGRATIONS))
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)

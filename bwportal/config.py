@@ -8,8 +8,15 @@ on PostgreSQL and Redis.
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = Path(os.environ.get("BWPORTAL_INSTANCE", ROOT / "instance"))
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+# A checkout keeps translations/ and migrations/ beside the package; a built wheel carries them
+# inside it (setup.py's build step compiles the catalogues and copies the migrations there).
+CHECKOUT = (ROOT / "pyproject.toml").is_file()
+TRANSLATIONS = ROOT / "translations" if CHECKOUT else PACKAGE / "translations"
+MIGRATIONS = ROOT / "migrations" if CHECKOUT else PACKAGE / "migrations"
+# Installed, the instance folder is the working directory's, never site-packages.
+INSTANCE = Path(os.environ.get("BWPORTAL_INSTANCE", (ROOT if CHECKOUT else Path.cwd()) / "instance"))
 
 # Locales with a complete catalogue; the first is the fallback.
 LOCALES = ("en", "km", "vi", "bn", "id", "ar", "es", "fr")
@@ -38,7 +45,10 @@ def from_environment() -> dict:
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
-        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") == "1",
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") == "1",  # STARTTLS (port 587)
+        "MAIL_USE_SSL": os.environ.get("MAIL_USE_SSL", "") == "1",  # implicit TLS (port 465)
+        "MAIL_TLS_CA_FILE": os.environ.get("MAIL_TLS_CA_FILE", ""),  # a private CA to verify the server with
+        "MAIL_TIMEOUT": int(os.environ.get("MAIL_TIMEOUT", "15")),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "portal@bwportal.invalid"),
         "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE / "outbox")),
         # How many reverse proxies stand before gunicorn (their X-Forwarded-For is trusted).
@@ -64,14 +74,27 @@ def from_environment() -> dict:
                                                 "https://creativecommons.org/licenses/by/4.0/"),
         # Links in e-mails start with this (the portal's public address).
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://localhost:5000"),
-        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads")),
-        # Files kept through bwportal.infra.storage (a folder on the embedded default).
+        # Every file the portal keeps (evidence under evidence/, rendered PDFs under documents/)
+        # goes through bwportal.infra.storage, served only through the portal, never under static/.
+        # STORAGE_URL=s3://bucket[/prefix] keeps them in S3-compatible object storage (endpoint
+        # S3_ENDPOINT_URL for MinIO, Ceph, R2...; credentials from AWS_ACCESS_KEY_ID and
+        # AWS_SECRET_ACCESS_KEY), which every machine shares; else in the folder STORAGE_DIR.
+        "STORAGE_URL": os.environ.get("STORAGE_URL", ""),
+        # Observability (bwportal/web/observability.py): JSON log lines (LOG_FORMAT=text for plain
+        # ones), /metrics behind METRICS_TOKEN when set, errors to Sentry when SENTRY_DSN is set.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
+        "SENTRY_TRACES_SAMPLE_RATE": os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0"),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(INSTANCE / "storage")),
-        # Rendered PDFs (JOB-1), served only through the portal: never under static/.
-        "DOCUMENT_DIR": os.environ.get("DOCUMENT_DIR", str(INSTANCE / "documents")),
-        # Seconds a worker holds an outbox row it claimed (default: domain.outbox.CLAIM, 5 minutes).
-        "OUTBOX_CLAIM_SECONDS": int(os.environ.get("OUTBOX_CLAIM_SECONDS", "0")),
-        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        # Rendered PDFs of drafts and of the IP are deleted after this many days (final reports' never).
+        "DOCUMENT_PRUNE_DAYS": int(os.environ.get("DOCUMENT_PRUNE_DAYS", "30")),
+        # Seconds a worker holds an outbox row it claimed, renewed while it works (default:
+        # domain.notices.outbox.CLAIM, 60 s): a dead worker's row is taken over after that.
+        "OUTBOX_CLAIM_SECONDS": float(os.environ.get("OUTBOX_CLAIM_SECONDS", "0")),
+        "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LOCALES": LOCALES,

@@ -119,6 +119,20 @@ def _fill(item, actor, plan, target_days, programme_id):
     ops.record(item, EventKind.STATUS, actor, field="status", old=IPStatus.PENDING, new=item.status)
 
 
+# What the factory writes for an item it has not started on yet: fields [36]-[42] of the guide
+# are never left blank, so a PR1 can be submitted (IP-4); the item stays Pending.
+NOT_STARTED = ("Lack of training or skills", "Agree the steps with the PICC at its next meeting.", "HR manager")
+
+
+def _plan_only(item, plan, target_days, programme_id):
+    cause, actions, lead = plan
+    item.root_cause_id = row_by_name(RootCause, programme_id, cause).id
+    item.actions_needed, item.lead_person = actions, lead
+    item.progress = "No progress has been made yet: the PICC discusses it next month."
+    item.no_progress = True
+    item.target_date = date.today() + timedelta(days=target_days)
+
+
 def seed_demo_ip() -> None:
     ea = db.session.scalar(select(User).filter_by(email="ea@demo.test"))
     factory_user = db.session.scalar(select(User).filter_by(email="factory@demo.test"))
@@ -138,6 +152,8 @@ def seed_demo_ip() -> None:
             item = ops.item_from_finding(_finding(cycle, point, text), ea)
             if plan:
                 _fill(item, factory_user, plan, target, angkor.programme_id)
+            else:
+                _plan_only(item, NOT_STARTED, 90, angkor.programme_id)
         for i, (point_name, text, raised_by, plan, target) in enumerate(ANGKOR_ADVISORY):
             point = row_by_name(CompliancePoint, angkor.programme_id, point_name)
             item = ops.create_item(angkor, factory_user, cycle, Origin.ADVISORY, {
@@ -145,6 +161,8 @@ def seed_demo_ip() -> None:
             }, visit=visits[i], raised_by_id=row_by_name(RaisedBy, angkor.programme_id, raised_by).id)
             if plan:
                 _fill(item, factory_user, plan, target, angkor.programme_id)
+            else:
+                _plan_only(item, NOT_STARTED, 90, angkor.programme_id)
         db.session.flush()
         # One item waits in ea@demo.test's verification queue.
         waiting = db.session.scalar(select(Finding).filter_by(cycle_id=cycle.id, text=ANGKOR_FINDINGS[1][1])).ip_item
@@ -156,5 +174,6 @@ def seed_demo_ip() -> None:
         cycle, created = _cycle(factory, 90)
         if created:
             for point, text in findings:
-                ops.item_from_finding(_finding(cycle, point, text), None)
+                item = ops.item_from_finding(_finding(cycle, point, text), None)
+                _plan_only(item, NOT_STARTED, 90, factory.programme_id)
     db.session.commit()

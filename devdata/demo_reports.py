@@ -1,5 +1,5 @@
-"""Demo progress reports: Angkor Garments' PR1 in draft with two sections filled, and
-Mekong Apparel's PR1 submitted, waiting for ea2@demo.test's review."""
+"""Demo progress reports: Angkor Garments' PR1 in draft with four sections filled, and
+Mekong Apparel's PR1 submitted (complete, PR-4), waiting for ea2@demo.test's review."""
 
 from datetime import date
 
@@ -23,6 +23,14 @@ SOCIAL_DIALOGUE = {
     "q4": {"value": ["minutes_shared", "management_meets_chair"], "comment": ""},
     "q5": {"comment": ""},
 }
+SYSTEMS = {
+    "hr": {"value": ["written_policies", "compliance_person"], "comment": "Grievance box installed in May."},
+    "osh": {"value": ["policy_signed", "osh_committee", "evacuation_drills"], "comment": ""},
+}
+LEARNING = {
+    "plan": {"value": ["exists", "with_committee"], "comment": "Supervisors first, then line leaders."},
+    "given": {"value": ["bw_training", "internal"], "comment": "Supervisory Skills Training in June."},
+}
 
 
 def _user(email):
@@ -39,6 +47,8 @@ def _pr1(factory_name, author_email):
     db.session.flush()
     editing.save_section(report, "overview", OVERVIEW, author, None)
     editing.save_section(report, "social_dialogue", SOCIAL_DIALOGUE, author, None)
+    editing.save_section(report, "systems", SYSTEMS, author, None)
+    editing.save_section(report, "learning", LEARNING, author, None)
     db.session.flush()
     return report, author
 

@@ -706,8 +706,10 @@ class _Generator:
 
         items.sort(key=lambda i: (not i["publicly_reported"], i["target_date"] is None,
                                   i["target_date"] or date.min, i["id"]))
+        visit_days = {v["id"]: v["visit_date"] for v in ctx.get("visits", [])}
         ip = [{
             "id": i["id"], "cycle": numbers[i["cycle_id"]], "origin": i["origin"],
+            "visit": _iso(visit_days.get(i["advisory_visit_id"])) if i["advisory_visit_id"] else None,
             "raised_by": name("raised_by", i["raised_by_id"]), "publicly_reported": i["publicly_reported"],
             "area_of_improvement": i["area_of_improvement"], "cluster": name("cluster", i["cluster_id"]),
             "compliance_point": name("point", i["compliance_point_id"]),
@@ -725,9 +727,13 @@ class _Generator:
         training = [{"course": s[1], "date": s[3].isoformat(), "days": s[2], "location": s[4], "status": e["status"],
                      "participants": e["participants"], "translations": {"course": dict(s[5])} if s[5] else {}}
                     for e, s in enrolments]
+        # Current members first, then former ones, the latest to leave first (as of today, as take() judges).
+        by_name = sorted(ctx["members"], key=lambda m: (m["name"], m["id"]))
+        former = sorted((m for m in by_name if m["until"] is not None and m["until"] < self.today),
+                        key=lambda m: m["until"], reverse=True)
         members = [{"name": m["name"], "role": m["role"], "gender": m["gender"], "how_chosen": m["how_chosen"],
-                    "since": _iso(m["since"]), "until": _iso(m["until"])}
-                   for m in sorted(ctx["members"], key=lambda m: (m["name"], m["id"]))]
+                    "since": _iso(m["since"]), "until": _iso(m["until"]), "former": m in former}
+                   for m in [m for m in by_name if m not in former] + former]
         chair = {m["id"]: m["name"] for m in ctx["members"]}
         meetings = [{"date": _iso(m["meeting_date"]), "chair": chair.get(m["chair_id"]),
                      "attendees": ctx["attendees"][m["id"]],

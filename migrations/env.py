@@ -12,7 +12,10 @@ config = context.config
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
 # Keep the app's own loggers working when migrations run inside it (tests, CLI).
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# (Not when the portal set up its JSON log lines: bwportal/web/observability.py; fileConfig
+# would remove them.)
+if not any(getattr(handler, "_bwportal", False) for handler in logging.getLogger().handlers):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from bwportal import create_app
 from bwportal.extensions import db
+from bwportal.jobs.queues import PRIORITY
 from bwportal.models import ReportKind, Role
 
 from . import factories as f
@@ -75,8 +76,6 @@ def app(tmp_path_factory):
         "WTF_CSRF_ENABLED": False,  # tests/security/test_csrf.py turns it back on
         "RATELIMIT_ENABLED": False,  # read at each request; tests/security/test_hardening.py turns it on
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
-        "UPLOAD_DIR": str(instance / "uploads"),
-        "DOCUMENT_DIR": str(instance / "documents"),
         "STORAGE_DIR": str(instance / "storage"),
     })
     app.test_client_class = IsolatedClient
@@ -210,10 +209,18 @@ def login(client):
 
 
 @pytest.fixture
-def mailbox(app):
+def mailbox(app, jobs):
     from .mailbox import Mailbox
 
-    box = Mailbox(Path(app.config["MAIL_OUTBOX_DIR"]))
+    def drain():
+        from redis.exceptions import RedisError
+
+        try:
+            jobs()
+        except RedisError:  # Redis down (tests/faults): the mails wait, as in production
+            pass
+
+    box = Mailbox(Path(app.config["MAIL_OUTBOX_DIR"]), drain=drain)
     box.folder.mkdir(parents=True, exist_ok=True)
     box.clear()
     return box
@@ -231,9 +238,70 @@ def jobs(app):
             return
         from rq import Queue, SimpleWorker
 
-        SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
+        SimpleWorker([Queue(name, connection=connection) for name in PRIORITY], connection=connection).work(burst=True)
 
     if app.config["REDIS_URL"]:
         with app.app_context():
-            get_redis().delete("rq:queue:default")  # jobs a previous test left behind
+            get_redis().delete(*(f"rq:queue:{name}" for name in PRIORITY))  # jobs a previous test left behind
     return run
+
+
+# --- S3-protocol object storage (OPS-1) ---------------------------------------------------------
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-protocol server on loopback: moto's standalone server, in a process of its own
+    (no network, no cloud). Yields its endpoint URL; AWS_* variables point boto3 at it with
+    made-up keys, in this process and the ones a test starts."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    endpoint = f"http://127.0.0.1:{port}"
+    saved = {name: os.environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                                     "AWS_DEFAULT_REGION")}
+    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(endpoint + "/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None:
+                    pytest.fail("moto's S3 server did not start")
+                time.sleep(0.05)
+        else:
+            pytest.fail("moto's S3 server did not answer")
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(10)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture
+def s3_bucket(s3_server):
+    """A new, empty bucket on the S3 server: (endpoint, bucket name)."""
+    import secrets
+
+    import boto3
+
+    name = f"bwportal-{secrets.token_hex(6)}"
+    boto3.client("s3", endpoint_url=s3_server).create_bucket(Bucket=name)
+    return s3_server, name

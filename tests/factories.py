@@ -11,12 +11,12 @@ programmes and people · cycles and findings · IP · reports · annexes (visits
 committee) · public issues · subscriptions · notices.
 """
 
+import io
 import secrets
 import struct
 import zlib
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
-from pathlib import Path
 from types import SimpleNamespace
 
 from bwportal.domain.ip import operations as ip_ops
@@ -27,6 +27,7 @@ from bwportal.domain.reports import editing
 from bwportal.domain.reports import snapshot as report_snapshot
 from bwportal.domain.reports import workflow as report_workflow
 from bwportal.extensions import db
+from bwportal.infra.storage import FolderStorage
 from bwportal.models import (
     AdvisoryVisit,
     BuyerOrganisation,
@@ -57,6 +58,7 @@ from bwportal.models import (
     ReportKind,
     ReportStatus,
     Role,
+    RootCause,
     Subscription,
     SubscriptionStatus,
     TrainingCourse,
@@ -186,16 +188,28 @@ def make_finding(cycle, point_name="Overtime Wages", text="Overtime not paid at 
 
 # --- IP -----------------------------------------------------------------------------------
 
+def complete_fields(programme, **overrides) -> dict:
+    """Fields [36]-[42] of the guide as the factory fills them for an item (IP-4): lead person,
+    root cause, actions, progress and a target date two months ahead (overrides win)."""
+    return {"lead_person": "Chea Mony", "additional_persons": "HR team",
+            "root_cause_id": catalogue_row(RootCause, "Lack of training or skills", programme).id,
+            "root_cause_description": "Supervisors were not trained", "actions_needed": "Train the supervisors",
+            "progress": "Training planned", "target_date": date.today() + timedelta(days=60), **overrides}
+
+
 def make_ip_item(cycle=None, point_name="Overtime Wages", text="Overtime not paid at 150%", *, finding=None,
-                 point=None, publicly_reported=None, by=None, findings=(), **fields) -> IPItem:
+                 point=None, publicly_reported=None, by=None, findings=(), complete=False, **fields) -> IPItem:
     """An IP item made from an assessment finding, as the import makes it (with its "created"
     event by ``by``): from ``finding``, or from a new finding of ``cycle`` (see make_finding);
     it also tracks ``findings`` (repeats of later assessments merged into it, IP-8).
     ``fields`` (status, lead_person, target_date, completed_by...) are then set on the item as
-    they are, without the rules or events of an edit."""
+    they are, without the rules or events of an edit; ``complete`` first fills the factory's
+    fields [36]-[42] (``complete_fields``), as a PR1 submission requires (IP-4)."""
     if finding is None:
         finding = make_finding(cycle, point_name, text, publicly_reported, point=point)
     item = ip_ops.item_from_finding(finding, by)
+    if complete:
+        fields = complete_fields(finding.cycle.factory.programme, **fields)
     for field, value in fields.items():
         setattr(item, field, value)
     db.session.flush()
@@ -207,7 +221,7 @@ def make_ip_item(cycle=None, point_name="Overtime Wages", text="Overtime not pai
 
 def make_advisory_item(cycle, point_name="Welfare Facilities", area="Not enough drinking water points", *,
                        point=None, by=None, visit=None, raised_by=None, status=None, completed_by=None,
-                       completion_date=None, **fields) -> IPItem:
+                       completion_date=None, complete=False, **fields) -> IPItem:
     """An item the factory or its EA put forward during ``cycle`` (origin advisory), created as
     the IP's "new item" form creates it, by ``by``; ``raised_by`` names the catalogue's source
     ("Self-diagnosis", "Management"...), ``visit`` the advisory visit it came from. ``fields``
@@ -215,6 +229,8 @@ def make_advisory_item(cycle, point_name="Welfare Facilities", area="Not enough 
     today unless told, by ``completed_by``) is then set as it is, without the rules of a change."""
     factory = cycle.factory
     point = point or catalogue_point(point_name, factory.programme)
+    if complete:  # fields [36]-[42] filled, as a PR1 submission requires (IP-4)
+        fields = complete_fields(factory.programme, **fields)
     raised_by_id = catalogue_row(RaisedBy, raised_by, factory.programme).id if raised_by else None
     values = {"area_of_improvement": area, "cluster_id": point.cluster_id, "compliance_point_id": point.id, **fields}
     item = ip_ops.create_item(factory, by, cycle, Origin.ADVISORY, values, visit=visit, raised_by_id=raised_by_id)
@@ -241,13 +257,44 @@ def make_ip_item_in_state(cycle, point_name="Overtime Wages", status=None, targe
                         completed_by_id=completed_by.id if completed else None)
 
 
+def make_ip_items(cycle, count: int, *, lead_person="", reported_at=None, **fields) -> list[IPItem]:
+    """``count`` assessment items of ``cycle`` ("Finding 0"...), for lists longer than a page;
+    ``reported_at``: each reported remediated then (the verification queue's)."""
+    items = [make_ip_item(cycle, "Overtime Wages", f"Finding {i}", lead_person=lead_person,
+                          remediation_reported_at=reported_at, **fields) for i in range(count)]
+    return items
+
+
 # --- reports ------------------------------------------------------------------------------
 
 # The fewest answers with which a report of each kind may be submitted (or released).
+# A PR1 answers every required question of its sections (PR-4); see also ``complete_ip``.
 SUBMITTABLE = {
-    ReportKind.PR1: {"social_dialogue": {"q1": {"value": "yes"}}},
+    ReportKind.PR1: {
+        "overview": {"q1": {"value": ["shared_findings"], "comment": ""}},
+        "social_dialogue": {"q1": {"value": "yes"}, "q2": {"value": ["meets_regularly"]},
+                            "q3": {"value": ["election"]}, "q4": {"value": ["minutes_shared"]}},
+        "systems": {"hr": {"value": ["written_policies"]}, "osh": {"value": ["policy_signed"]}},
+        "learning": {"plan": {"value": ["exists"]}, "given": {"value": ["internal"]}},
+    },
     ReportKind.PR2: {"summary": {"improvements": {"value": "Good progress"}}},
 }
+
+def submittable_form(kind=ReportKind.PR1, **extra) -> dict[str, dict]:
+    """The SUBMITTABLE answers as the editor's forms post them: {section slug: form data};
+    ``extra`` ({section key: {field: value}}) adds to a section's data."""
+    from bwportal.domain.reports.spec import section_by_key
+
+    forms = {}
+    for key, answers in SUBMITTABLE[kind].items():
+        data = {}
+        for q, answer in answers.items():
+            data[q] = answer.get("value", "")
+            if answer.get("comment"):
+                data[f"{q}__comment"] = answer["comment"]
+        forms[section_by_key(kind, key).slug] = {**data, **extra.get(key, {})}
+    return forms
+
 
 # Who writes a report when the test names no one: a nameless user of the author's role.
 _ANY_AUTHOR = {
@@ -435,16 +482,14 @@ def make_public_response(finding, text="We paid the overtime owed", verified_by=
     return response
 
 
-def make_evidence_file(response, upload_dir, content=None, original_name="photo.png",
+def make_evidence_file(response, storage_dir, content=None, original_name="photo.png",
                        content_type="image/png") -> EvidenceFile:
-    """An evidence file row with its bytes stored under ``upload_dir``/evidence/ (with
-    ``upload_dir`` None, the row only: its file is missing)."""
+    """An evidence file row with its bytes kept in the folder storage ``storage_dir`` (the app's
+    STORAGE_DIR: evidence/<name>); with ``storage_dir`` None, the row only: its file is missing."""
     content = public_png_bytes() if content is None else content
-    stored = f"{secrets.token_urlsafe(24)}.{content_type.rsplit('/', 1)[-1]}"
-    if upload_dir is not None:
-        folder = Path(upload_dir) / "evidence"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / stored).write_bytes(content)
+    stored = f"{secrets.token_urlsafe(24)}.{content_type.rsplit('/', 1)[-1].split('+')[0]}"
+    if storage_dir is not None:
+        FolderStorage(storage_dir).put(f"evidence/{stored}", io.BytesIO(content), content_type)
     evidence = EvidenceFile(factory_id=response.factory_id, response=response, stored_name=stored,
                             original_name=original_name, content_type=content_type, size=len(content))
     db.session.add(evidence)
@@ -472,3 +517,34 @@ def make_notice(recipient, factory, key=None, *, kind="mail.report_released", pa
     outbox.write(kind, key, recipient_id=recipient.id, factory_id=factory.id if factory else None,
                  payload={"params": params, "link": {"endpoint": "main.home"}})
     return db.session.scalar(db.select(OutboxMessage).filter_by(key=key))
+
+
+# --- resumable uploads and IP evidence (issue 19) -------------------------------------------
+
+
+def make_upload(factory, user, content: bytes, name="photo.jpg", sent: int | None = None, chunk=64 * 1024,
+                updated_at=None):
+    """A resumable upload of ``content`` by ``user``, with its first ``sent`` bytes (all of them
+    by default) sent in chunks, as the upload script sends them."""
+    from bwportal.domain import uploads
+
+    upload = uploads.create(factory, user, name, len(content))
+    sent = len(content) if sent is None else sent
+    for offset in range(0, sent, chunk):
+        uploads.append(upload, offset, content[offset:min(offset + chunk, sent)])
+    if updated_at is not None:
+        upload.updated_at = updated_at
+    db.session.flush()
+    return upload
+
+
+def make_ip_evidence(item, user, content: bytes | None = None, name="committee-minutes.png", note=""):
+    """Evidence attached to an IP item by ``user`` through the domain (stored in the app's storage)."""
+    import io
+
+    from bwportal.domain.ip import evidence
+    from bwportal.domain.public.issues import check_file
+
+    checked = check_file(name, io.BytesIO(public_png_bytes() if content is None else content))
+    rows, _keys = evidence.add_evidence(item, user, [checked], note)
+    return rows[0]

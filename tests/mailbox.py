@@ -6,14 +6,18 @@ from pathlib import Path
 
 
 class Mailbox:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, drain=None):
         self.folder = folder
+        # Runs the queued jobs first (with Redis, e-mails go out from the worker, issue 17 item 10).
+        self.drain = drain
 
     def clear(self):
         for path in self.folder.glob("*.eml"):
             path.unlink()
 
     def messages(self, to: str | None = None):
+        if self.drain is not None:
+            self.drain()
         found = []
         for path in sorted(self.folder.glob("*.eml")):
             message = message_from_bytes(path.read_bytes(), policy=policy.default)

@@ -4,7 +4,7 @@ may see, with a personal access token. Every operation loads through the pages' 
 and reads through the pages' domain queries. Nothing here changes the portal's data.
 """
 
-from flask import current_app, send_file, url_for
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
@@ -235,13 +235,12 @@ def report_pdf(factory_id: int, report_id: int, lang):
         abort(422, message=str(UNKNOWN_LANGUAGE), errors={"query": {"lang": [str(UNKNOWN_LANGUAGE)]}})
     document = documents.kept_document(found, lang)
     state = documents.state(document) if document is not None else "failed"
-    if state == "ready":
-        response = send_file(documents.stored_path(document), mimetype="application/pdf", as_attachment=True,
-                             download_name=documents.download_name(document), max_age=0)
+    response = documents.send(document) if state == "ready" else None
+    if response is not None:
         with unit_of_work():
             documents.record_download(user, document)  # before the file leaves, as on the pages
         return response
-    if state == "failed":  # never asked for, or the worker gave up: ask again
+    if state in ("failed", "ready"):  # never asked for, the worker gave up (or its file just went): ask again
         with unit_of_work():
             document = documents.request_report(found, user, lang)
         state = "queued"

@@ -11,6 +11,8 @@ AREAS = (
     "training", "committee", "public_issues", "transparency", "buyers", "subscriptions",
     # Running a programme.
     "admin", "people",
+    # Evidence sent in chunks, resumable over a failing link (issue 19).
+    "uploads",
     # Documents (PDF) rendered by a worker.
     "documents",
     # What the portal has told each user.

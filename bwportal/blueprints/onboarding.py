@@ -5,8 +5,8 @@ from flask import current_app, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..domain.notices import notify
 from ..domain.people import management as people
-from ..infra.mail import MailError, compose, send
 from ..web.unit_of_work import unit_of_work
 
 
@@ -15,16 +15,10 @@ def invitation_url(token: str) -> str:
 
 
 def send_invitation(invitation, token: str) -> bool:
-    """E-mail the link in the invitee's language; tell the sender how it went."""
-    inviter = invitation.invited_by.name if invitation.invited_by else invitation.programme.name
-    message = compose("invitation", invitation.email, invitation.locale, invitation=invitation, inviter=inviter,
-                      url=invitation_url(token), days=current_app.config["INVITATION_DAYS"])
-    try:
-        send(message)
-    except MailError:
-        current_app.logger.exception("invitation mail to %s failed", invitation.email)
-        flash(_("The invitation is saved but the e-mail could not be sent. Try “Send again” later."), "error")
-        return False
+    """Queue the link's e-mail in the invitee's language through the outbox (a worker sends it,
+    no SMTP in this request), and tell the sender."""
+    with unit_of_work():
+        notify.invitation_link(invitation, invitation_url(token), current_app.config["INVITATION_DAYS"])
     flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
     return True
 

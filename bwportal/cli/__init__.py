@@ -5,10 +5,11 @@ from importlib.util import find_spec
 
 
 def register_cli(app) -> None:
-    from . import i18n, ip, outbox, programmes
+    from . import backup, check, documents, i18n, ip, outbox, programmes
 
-    for module in (i18n, ip, programmes, outbox):
+    for module in (i18n, ip, programmes, outbox, documents, backup):
         app.cli.add_command(module.group)
+    app.cli.add_command(check.check_command)
     if find_spec("devdata") is not None:  # a checkout: the demo and scale data are at hand
         from . import devdata
 

@@ -48,7 +48,8 @@ def outbox_show(outbox_id):
 @click.argument("outbox_ids", type=int, nargs=-1)
 @click.option("--failed", is_flag=True, help="Every failed row.")
 def outbox_retry(outbox_ids, failed):
-    """Put failed (or given) rows back to pending, due now, and hand them on."""
+    """Put failed (or given) rows back to pending, due now, and hand them on; a given row
+    closed as possibly sent is sent again (the recipient said it never came)."""
     from datetime import UTC, datetime
 
     from ..domain.notices.outbox import take_committed
@@ -56,7 +57,9 @@ def outbox_retry(outbox_ids, failed):
     from ..jobs.outbox import relay
     from ..models import OutboxMessage, OutboxStatus
 
-    query = db.select(OutboxMessage).where(OutboxMessage.status != OutboxStatus.SENT)
+    # Not a row that was sent, but one closed as "possibly sent" (sent, no sent_at: jobs.outbox) may be.
+    query = db.select(OutboxMessage).where(db.or_(OutboxMessage.status != OutboxStatus.SENT,
+                                                  OutboxMessage.sent_at.is_(None)))
     if failed:
         query = query.where(OutboxMessage.status == OutboxStatus.FAILED)
     elif outbox_ids:
@@ -66,6 +69,7 @@ def outbox_retry(outbox_ids, failed):
     rows = list(db.session.scalars(query))
     for row in rows:
         row.status, row.available_at, row.claimed_until, row.attempts = OutboxStatus.PENDING, datetime.now(UTC), None, 0
+        row.handed_over_at = None
     db.session.commit()
     take_committed(db.session())
     relay([row.id for row in rows])

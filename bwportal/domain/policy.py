@@ -13,6 +13,7 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.FACTORY: frozenset({
         "enterprise.view", "enterprise.edit",
         "ip.view", "ip.edit", "ip.create", "ip.report_remediated", "ip.comment", "ip.export",
+        "ip.add_evidence", "ip.view_evidence", "evidence.upload",
         "assessments.view", "visits.view",
         "report.view", "report.create",
         "training.view", "training.request",
@@ -23,7 +24,7 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     }),
     Role.EA: frozenset({
         "enterprise.view",
-        "ip.view", "ip.edit", "ip.verify", "ip.import", "ip.comment", "ip.export",
+        "ip.view", "ip.edit", "ip.verify", "ip.import", "ip.comment", "ip.export", "ip.view_evidence",
         "assessments.view", "cycles.start", "visits.view", "visits.edit",
         "report.view", "report.create", "report.review",
         "training.view", "training.edit",
@@ -33,7 +34,7 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     }),
     Role.ASSESSOR: frozenset({
         "enterprise.view",
-        "ip.view", "ip.assessor_comment", "ip.export",
+        "ip.view", "ip.assessor_comment", "ip.export", "ip.view_evidence",
         "assessments.view", "assessments.edit", "cycles.start", "visits.view",
         "report.view", "training.view", "committee.view", "public.view",
         "dashboard.factory",
@@ -43,7 +44,8 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
                            "assessments.view", "buyer.dashboard", "subscription.request"}),
     Role.ADMIN: frozenset({
         "enterprise.view", "enterprise.edit",
-        "ip.view", "ip.export",
+        # 002 §3.4.1: an admin may comment in the lead assessor's place (ip.assessor_comments)
+        "ip.view", "ip.export", "ip.assessor_comment", "ip.view_evidence",
         "assessments.view", "assessments.edit", "cycles.start", "visits.view",
         "catalogue.edit", "report.view", "admin.manage", "subscription.revoke",
         "training.view", "committee.view", "public.view",

@@ -28,6 +28,7 @@ from ..models import BuyerOrganisation, Cycle, Factory, FactoryCustomer, Role, S
 from . import audit, errors
 from .errors import DomainError
 from .policy import can
+from .tenancy import buyer_programme_condition
 
 REQUESTED, ACTIVE, DECLINED, REVOKED = (SubscriptionStatus.REQUESTED, SubscriptionStatus.ACTIVE,
                                         SubscriptionStatus.DECLINED, SubscriptionStatus.REVOKED)
@@ -129,12 +130,14 @@ def lists_brand(factory_id: int, buyer_organisation_id: int):
 
 
 def listing_factories(user, query: str = "") -> Select:
-    """The active factories, in any programme, that list the buyer's brand, by name;
-    ``query`` narrows by name. A user without a brand gets none."""
+    """The active factories that list the buyer's brand, by name, in the buyer account's
+    programme (any programme for an account of none: see tenancy); ``query`` narrows by name.
+    A user without a brand gets none."""
     org = getattr(user, "buyer_organisation_id", None)
     if org is None or not can(user, "subscription.request"):
         return select(Factory).where(false())
-    stmt = select(Factory).where(Factory.active, lists_brand(Factory.id, org))
+    stmt = select(Factory).where(Factory.active, lists_brand(Factory.id, org),
+                                 buyer_programme_condition(user, Factory.programme_id))
     if query:
         stmt = stmt.where(Factory.name.icontains(query, autoescape=True))
     return stmt.order_by(Factory.name, Factory.id)
@@ -311,12 +314,19 @@ def buyer_covered_cycle_ids(user, factory_ids) -> set[int]:
     """The cycles of these factories whose reports ``user`` (a buyer) may read."""
     if user.role is not Role.BUYER or user.buyer_organisation_id is None:
         return set()
-    return covered_cycle_ids(active_subscriptions(user.buyer_organisation_id, factory_ids))
+    ids = list(factory_ids)
+    if user.programme_id is not None and ids:
+        ids = list(db.session.scalars(select(Factory.id).where(
+            Factory.id.in_(ids), buyer_programme_condition(user, Factory.programme_id))))
+    return covered_cycle_ids(active_subscriptions(user.buyer_organisation_id, ids))
 
 
 def buyer_reads_cycle(user, cycle: Cycle) -> bool:
     """A buyer's brand has an active subscription to the cycle's factory covering it."""
     if user.role is not Role.BUYER or user.buyer_organisation_id is None:
+        return False
+    factory = cycle.factory or db.session.get(Factory, cycle.factory_id)
+    if user.programme_id is not None and factory.programme_id != user.programme_id:
         return False
     subscriptions = active_subscriptions(user.buyer_organisation_id, [cycle.factory_id])
     return bool(subscriptions) and covers(subscriptions[0], cycle)
@@ -347,6 +357,7 @@ def buyer_recipients_of(cycles, chunk: int = 5000) -> dict[int, list[User]]:
                    Factory.active, lists_brand(Subscription.factory_id, Subscription.buyer_organisation_id)))
     if not subscriptions:
         return {}
+    programme_of = {s.factory_id: s.factory.programme_id for s in subscriptions}
     firsts: dict[int, list[tuple[int, int]]] = {}  # factory id -> (brand, first covered cycle number)
     for subscription in subscriptions:
         firsts.setdefault(subscription.factory_id, []).append(
@@ -359,7 +370,10 @@ def buyer_recipients_of(cycles, chunk: int = 5000) -> dict[int, list[User]]:
     recipients = {}
     for cycle in cycles:
         brands = {brand for brand, first in firsts.get(cycle.factory_id, []) if cycle.number >= first}
-        users = sorted((user for brand in brands for user in users_of.get(brand, [])), key=lambda u: u.email)
+        # A buyer account of a programme hears only of that programme's factories (tenancy).
+        programme = programme_of.get(cycle.factory_id)
+        users = sorted((user for brand in brands for user in users_of.get(brand, [])
+                        if user.programme_id is None or user.programme_id == programme), key=lambda u: u.email)
         if users:
             recipients[cycle.id] = users
     return recipients

@@ -1,10 +1,14 @@
 """Which factories a user may see (TEN-1). Every route loads what it touches through here.
 
 Factory user: its own factory. EA: factories currently assigned. Buyer: factories that list
-the brand as a customer *and* that it subscribes to. Assessor and admin: their programme.
+the brand as a customer *and* that it subscribes to, in the programme that made the account
+(issue 17 item 5: a buyer account invited by one programme's admin never reads another
+programme's factories; an account of no programme, made by the operator, reads every factory
+of its brand, and every programme it reads sees and may deactivate it: ``people.programme_users``).
+Assessor and admin: their programme.
 """
 
-from sqlalchemy import Select, and_, exists, false, select
+from sqlalchemy import Select, and_, exists, false, select, true
 
 from ..models import EAAssignment, Factory, FactoryCustomer, Role, Subscription, SubscriptionStatus
 
@@ -22,6 +26,8 @@ def visible_factory_ids(user) -> Select:
         )
     if user.role is Role.BUYER:
         org = user.buyer_organisation_id
+        if user.programme_id is not None:
+            q = q.where(Factory.programme_id == user.programme_id)
         return q.join(Subscription, Subscription.factory_id == Factory.id).where(
             Subscription.buyer_organisation_id == org,
             Subscription.status == SubscriptionStatus.ACTIVE,
@@ -35,6 +41,14 @@ def visible_factory_ids(user) -> Select:
     if user.role is Role.ADMIN:
         return q.where(Factory.programme_id == user.programme_id)
     return q.where(false())
+
+
+def buyer_programme_condition(user, programme_column):
+    """SQL condition: the programme (``programme_column``) is one whose factories the buyer
+    ``user`` may read (its own, or any for an account of no programme)."""
+    if user.programme_id is None:
+        return true()
+    return programme_column == user.programme_id
 
 
 def visible_factories(user) -> Select:

@@ -14,8 +14,25 @@ from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+# What breaks a line (one space in a single-line field), and what is not text at all (dropped):
+# C0 and C1 controls, DEL.
+LINE_BREAKING = re.compile("[\t\n\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]+")
+NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
 def without_controls(value):
     return CONTROL.sub("", value) if isinstance(value, str) else value
+
+
+def single_line(value: str) -> str:
+    """``value`` on one line: every run of line breaks and tabs becomes one space, other
+    controls go."""
+    return LINE_BREAKING.sub(" ", NOT_TEXT.sub("", value))
+
+
+def multi_line(value: str) -> str:
+    """``value`` with only the controls text keeps (tab, line feed, carriage return)."""
+    return CONTROL.sub("", NOT_TEXT.sub("", value))
 
 
 class CleanMultiDict(ImmutableMultiDict):

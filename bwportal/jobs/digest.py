@@ -14,7 +14,7 @@ from ..domain.notices.outbox import take_committed
 from ..extensions import db
 from ..infra.mail import compose, send
 from .context import with_app_context
-from .notices import _locale
+from .notices import _locale, hand_over, row_message_id
 from .outbox import relay
 
 
@@ -38,5 +38,6 @@ def send_digest(row) -> None:
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]), force_locale(locale):
         message = compose("weekly_digest", user.email, locale, user=user, rows=rows, figures=figures,
                           monday=monday, latest=LATEST, before=BEFORE, timeliness=TIMELINESS_ORDER,
-                          url=url_for("buyers.dashboard", _external=True))
+                          url=url_for("buyers.dashboard", _external=True), msgid=row_message_id(row))
+    hand_over(row)
     send(message)

@@ -8,12 +8,11 @@ renders the same PDF; WeasyPrint may read nothing else (no network, no other fil
 """
 
 import atexit
-import os
+import io
 import re
-import tempfile
 import threading
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -30,6 +29,7 @@ from ..domain.notices.outbox import BACKOFF
 from ..domain.reports.spec import IP_VALIDATION_CHOICES
 from ..domain.time import factory_today
 from ..extensions import db
+from ..infra.storage import storage
 from ..models import Document, DocumentStatus, IPStatus
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -50,9 +50,12 @@ def render_document(row) -> None:
     document = db.session.get(Document, document_id) if document_id else None
     if document is None:  # gone since it was requested: nothing to do
         return
-    if document.status is DocumentStatus.READY and documents.stored_path(document) is not None:
+    if document.status is DocumentStatus.READY and documents.is_stored(document):
         return  # a second delivery of a job already done
     document.status, document.error = DocumentStatus.RENDERING, ""
+    timeout = (row.payload or {}).get("timeout")
+    if timeout:  # a long render: no other worker takes the row over while this one still works on it
+        row.claimed_until = datetime.now(UTC) + timedelta(seconds=int(timeout) + 60)
     db.session.commit()
     stored_name = None
     try:
@@ -64,7 +67,7 @@ def render_document(row) -> None:
     except Exception as error:
         db.session.rollback()
         if stored_name:
-            (documents.folder() / stored_name).unlink(missing_ok=True)
+            storage().delete(f"{documents.FOLDER}/{stored_name}")
         document = db.session.get(Document, document_id)
         gave_up = attempts > len(BACKOFF)  # deliver() will not try again
         document.status = DocumentStatus.FAILED if gave_up else DocumentStatus.QUEUED
@@ -200,16 +203,8 @@ def warm_up() -> None:
 
 
 def store(pdf: bytes) -> str:
-    """Write the PDF under a new random name (atomically) and return that name."""
-    folder = documents.folder()
-    folder.mkdir(parents=True, exist_ok=True)
+    """Keep the PDF (through infra.storage: every web process sees it) under a new random name,
+    and return that name. Storage writes are atomic: a reader never sees half a file."""
     name = documents.new_stored_name()
-    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(pdf)
-        os.replace(temporary, folder / name)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    storage().put(f"{documents.FOLDER}/{name}", io.BytesIO(pdf), "application/pdf")
     return name

@@ -20,16 +20,19 @@ from .document import Document, DocumentStatus
 from .factory import Factory, FactoryCustomer
 from .idempotency import IdempotencyKey
 from .invitation import Invitation
-from .ip import EventKind, IPEvent, IPItem, IPStatus, Origin
+from .ip import EventKind, IPEvent, IPItem, IPItemFile, IPStatus, Origin
 from .outbox import OutboxMessage, OutboxStatus
 from .password_reset import PasswordReset
 from .programme import Programme
 from .public import EvidenceFile, PublicResponse
 from .report import ProgressReport, ReportComment, ReportKind, ReportSection, ReportStatus, ReportTransition
 from .training import Enrolment, EnrolmentStatus, FactoryTraining, TrainingCourse, TrainingSession
+from .upload import Upload
 from .user import Role, User
 
 __all__ = [
+    "IPItemFile",
+    "Upload",
     "ApiToken",
     "Change",
     "Document",

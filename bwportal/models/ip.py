@@ -95,6 +95,10 @@ class IPItem(db.Model):
     needs_worker_interviews: Mapped[bool] = mapped_column(default=False)
     # Open item of an earlier cycle not repeated in the newest assessment: review with the committee.
     review_with_committee: Mapped[bool] = mapped_column(default=False)
+    # IP-8, 002 §3.3: the EA's review with the committee of an item not repeated: how effective
+    # the grievance mechanism is, and the enhancements made (or why none were needed).
+    grievance_mechanism_review: Mapped[str] = mapped_column(Text, default="", server_default="")
+    grievance_enhancement: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     # IP-7: the factory reports the item remediated; it waits in the EA's verification queue.
     remediation_reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -135,6 +139,7 @@ class EventKind(enum.Enum):
     REMEDIATION_REPORTED = "remediation_reported"
     VERIFICATION_RETURNED = "verification_returned"
     REVIEW_FLAGGED = "review_flagged"  # not repeated in the newest assessment
+    EVIDENCE = "evidence"  # the factory attached files (body: the progress they show)
 
     @property
     def label(self):
@@ -151,6 +156,7 @@ _KIND_LABELS = {
     EventKind.REMEDIATION_REPORTED: _l("Reported remediated"),
     EventKind.VERIFICATION_RETURNED: _l("Returned by the Enterprise Advisor"),
     EventKind.REVIEW_FLAGGED: _l("Not repeated in the new assessment: review with the committee"),
+    EventKind.EVIDENCE: _l("Evidence added"),
 }
 
 
@@ -169,6 +175,30 @@ class IPEvent(db.Model):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text, default="")
+    # A lead assessor's comment: the assessment (cycle) whose report it goes with (002 §3.4.1).
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycle.id"), index=True)
 
     item = relationship("IPItem", back_populates="events", lazy="raise")
+    cycle = relationship("Cycle", lazy="select")
     actor = relationship("User", lazy="joined")
+
+
+class IPItemFile(db.Model):
+    """Evidence the factory attached to an IP item (issue 19, 002 §3.1: the documents the
+    committee reviewed), kept in storage under a random key, shown to the EA verifying it."""
+
+    __tablename__ = "ip_item_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("ip_item.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("ip_event.id", ondelete="SET NULL"))
+    storage_key: Mapped[str] = mapped_column(String(120), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    uploaded_by = relationship("User", lazy="joined")
+    event = relationship("IPEvent", lazy="select")

@@ -37,6 +37,8 @@ class OutboxMessage(db.Model):
     available_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set (and committed) just before the SMTP exchange: a lost claim after it means "possibly sent".
+    handed_over_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # seen in the portal
 
     recipient = relationship("User", lazy="joined")

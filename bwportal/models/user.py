@@ -89,6 +89,12 @@ class User(db.Model):
     def is_anonymous(self) -> bool:
         return False
 
+    @property
+    def may_sign_in(self) -> bool:
+        """An active account, and for a factory user an active factory (issue 17 item 8):
+        deactivating a factory shuts its people out of sign-in, sessions and the API."""
+        return bool(self.active and (self.factory is None or self.factory.active))
+
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version or 0}"
 

@@ -34,7 +34,7 @@ def load_user(user_id: str):
         version = int(version)
     except (TypeError, ValueError):
         return None
-    if user is None or not user.active or user.session_version != version:
+    if user is None or not user.may_sign_in or user.session_version != version:
         return None
     return user
 

@@ -70,7 +70,7 @@ def test_since_a_time_and_removals(app, world, read, time_machine, settled):
     cycle = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=90))
     finding = f.make_finding(cycle, text="Overtime unpaid", publicly_reported=True)
     response = f.make_public_response(finding)
-    evidence = f.make_evidence_file(response, app.config["UPLOAD_DIR"])
+    evidence = f.make_evidence_file(response, app.config["STORAGE_DIR"])
     db.session.commit()
     time_machine.move_to(day + timedelta(days=1), tick=False)
     issues.delete_file(evidence)

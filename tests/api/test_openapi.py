@@ -86,11 +86,10 @@ def seeded(app, world):
     item = ops.item_from_finding(finding, world.ea)
     item.target_date = date.today() - timedelta(days=2)
     response = f.make_public_response(finding, verified_by=world.ea)
-    f.make_evidence_file(response, app.config["UPLOAD_DIR"])
+    f.make_evidence_file(response, app.config["STORAGE_DIR"])
     final = f.make_report(cycle, status=ReportStatus.APPROVED, frozen=True)
     f.make_report(cycle)
-    with app.test_request_context():
-        folder = documents.folder()
+    folder = Path(app.config["STORAGE_DIR"], documents.FOLDER)
     folder.mkdir(parents=True, exist_ok=True)
     for locale in app.config["LOCALES"]:
         name = f"schemathesis-{final.id}-{locale}.pdf"

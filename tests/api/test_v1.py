@@ -119,7 +119,7 @@ def test_public_findings_come_with_the_factorys_response_and_its_verification(ap
     cycle = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=90))
     finding = f.make_finding(cycle, text="Overtime unpaid", publicly_reported=True)
     response = f.make_public_response(finding, text="Paid back in May", verified_by=world.ea)
-    f.make_evidence_file(response, app.config["UPLOAD_DIR"], original_name="payslip.png")
+    f.make_evidence_file(response, app.config["STORAGE_DIR"], original_name="payslip.png")
     f.make_finding(cycle, text="Not public", publicly_reported=False)
     db.session.commit()
     rows = read(world.buyer, f"{API}/factories/{world.angkor.id}/public-findings").get_json()["data"]

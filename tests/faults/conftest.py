@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from bwportal.extensions import db
+from bwportal.models import ReportKind
+from tests import factories as f
 from tests import summary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,8 +125,7 @@ def pg_cluster(app):
 @pytest.fixture
 def pr1_sections():
     """What ``pr1`` (tests/conftest.py) holds here: its feedback section saved once, before the fault."""
-    return {"social_dialogue": {"q1": {"value": "yes"}},
-            "feedback": {"feedback": {"value": "Committed before the fault"}}}
+    return {**f.SUBMITTABLE[ReportKind.PR1], "feedback": {"feedback": {"value": "Committed before the fault"}}}
 
 
 def section_url(world, report, slug="feedback") -> str:
@@ -183,5 +184,5 @@ def procfile(process: str) -> str:
 
 def worker_env(app, **extra) -> dict:
     return {**os.environ, "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"],
-            "DOCUMENT_DIR": app.config["DOCUMENT_DIR"], "UPLOAD_DIR": app.config["UPLOAD_DIR"],
+            "STORAGE_DIR": app.config["STORAGE_DIR"],
             "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}", **extra}

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from bwportal.domain import documents
 from bwportal.extensions import db
 from bwportal.jobs.outbox import relay_due
+from bwportal.jobs.queues import PRIORITY
 from bwportal.models import (
     Cluster,
     CompliancePoint,
@@ -101,9 +102,9 @@ def test_a_worker_killed_mid_pdf_is_taken_over_and_the_pdf_completes(app, world,
     from bwportal.infra.redis_connection import get_redis
 
     many_items(world, cycle)
-    monkeypatch.setitem(app.config, "DOCUMENT_DIR", str(tmp_path / "documents"))
-    folder = tmp_path / "documents"
-    get_redis().delete("rq:queue:default")
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "storage"))
+    folder = tmp_path / "storage" / "documents"
+    get_redis().delete(*(f"rq:queue:{name}" for name in PRIORITY))
     client = app.test_client()
     sign_in(client, world.factory_user)
     logs = (tmp_path / "worker1.log").open("w")

@@ -4,7 +4,9 @@ of the story (time-machine moves the clock; days are Phnom Penh's, Angkor's prog
 Each step asserts only that the portal took the action (its status code) and returns what it
 made; the test asserts the rules where they apply. New rules get new steps here (or a keyword
 on an existing one): e.g. a refused submission (``submit(..., expect=422)``), a merge choice
-for a repeated finding (``import_findings(merges=...)``), the lead assessor's comment.
+for a repeated finding (``import_findings(merges=...)``), the lead assessor's comment
+(``lead_comment``), a refused release (``release(..., expect=422)``), the EA's review of an
+item not repeated (``review_not_repeated``).
 """
 
 import re
@@ -29,6 +31,7 @@ from bwportal.models import (
     ProgressReport,
     RaisedBy,
     ReportKind,
+    ReportStatus,
     RootCause,
     Subscription,
 )
@@ -60,6 +63,7 @@ class Story:
     mailbox: object
     run_jobs: object
     late_buyer: object = None
+    other_assessor: object = None
     day: date | None = None
     _signed_in: object = field(default=None, repr=False)
 
@@ -117,9 +121,18 @@ class Story:
         ok(self.as_(self.world.assessor).post(self.url(f"/cycles/{cycle.id}/findings"), data=data))
         return db.session.scalar(select(Finding).where(Finding.text == text))
 
-    def release(self, cycle: Cycle, day: date) -> None:
-        ok(self.as_(self.world.assessor).post(self.url(f"/cycles/{cycle.id}/release-date"),
-                                              data={"report_release_date": day.isoformat()}))
+    def release(self, cycle: Cycle, day: date, expect: int = 302) -> str:
+        """The assessor enters the report's release date; refused (422) while an open publicly
+        reported item lacks the lead assessor's comment (002 §3.4.1): the page says which."""
+        return ok(self.as_(self.world.assessor).post(self.url(f"/cycles/{cycle.id}/release-date"),
+                                                     data={"report_release_date": day.isoformat()}), expect) \
+            .get_data(as_text=True)
+
+    def lead_comment(self, item: IPItem, body: str, user=None, expect: int = 302) -> None:
+        """The lead assessor (or ``user``: an admin, another assessor) comments on an item for
+        the report of the assessment awaiting release (002 §3.4.1)."""
+        ok(self.as_(user or self.world.assessor).post(self.url(f"/ip/{item.id}/comments"), data={"body": body}),
+           expect)
 
     # --- the Improvement Plan --------------------------------------------------------------------
 
@@ -168,12 +181,36 @@ class Story:
                 "lead_person": "Chea Mony", "additional_persons": "HR team",
                 "target_date": (self.day + timedelta(days=60)).isoformat(), "progress": "Training planned"}
 
+    def verify(self, item: IPItem, day: date, expect: int = 302) -> str:
+        """The EA marks the item Completed after the three checks (IP-5); a refusal says why."""
+        return ok(self.as_(self.world.ea).post(self.url(f"/ip/{item.id}/verify"),
+                                               data={**CHECKS, "completion_date": day.isoformat()}), expect) \
+            .get_data(as_text=True)
+
+    def review_not_repeated(self, item: IPItem, day: date, grievance: str, enhancement: str,
+                            expect: int = 302) -> str:
+        """IP-8, 002 §3.3: the EA reviews an item the new assessment did not repeat with the
+        committee (root causes addressed, the grievance mechanism's effectiveness, enhancements)."""
+        return ok(self.as_(self.world.ea).post(self.url(f"/ip/{item.id}/verify"), data={
+            "root_causes_addressed": "y", "grievance_mechanism_review": grievance,
+            "grievance_enhancement": enhancement, "completion_date": day.isoformat()}), expect).get_data(as_text=True)
+
+    def item_page(self, user, item: IPItem) -> str:
+        return self.page(user, self.url(f"/ip/{item.id}"))
+
+    def reload(self, item: IPItem) -> IPItem:
+        db.session.expire_all()
+        return db.session.get(IPItem, item.id)
+
     def complete_item(self, item: IPItem, day: date) -> None:
         """The factory reports it remediated; the EA verifies it with the committee (IP-5, IP-7)."""
+        self.report_remediated(item)
+        self.verify(item, day)
+
+    def report_remediated(self, item: IPItem) -> None:
+        """IP-7: the factory reports the item remediated; it waits for the EA's verification."""
         ok(self.as_(self.world.factory_user).post(self.url(f"/ip/{item.id}/remediated"),
                                                   data={"note": "Done; the committee saw it"}))
-        ok(self.as_(self.world.ea).post(self.url(f"/ip/{item.id}/verify"),
-                                        data={**CHECKS, "completion_date": day.isoformat()}))
 
     # --- progress reports (PR-1..PR-11) -----------------------------------------------------------
 
@@ -206,6 +243,30 @@ class Story:
 
     def submit(self, report: ProgressReport, expect: int = 302):
         return ok(self.as_(self.world.factory_user).post(self.url(f"/reports/{report.id}/submit")), expect)
+
+    def refused(self, report: ProgressReport, action: str = "submit") -> str:
+        """The author tries ``action``; it is refused (the report stays a draft): the page they land on."""
+        author = self.world.factory_user if action == "submit" else self.world.ea
+        page = ok(self.as_(author).post(self.url(f"/reports/{report.id}/{action}"), follow_redirects=True), 200)
+        db.session.expire_all()
+        assert db.session.get(ProgressReport, report.id).status is ReportStatus.DRAFT
+        return page.get_data(as_text=True)
+
+    def create_pr2(self, cycle: Cycle) -> ProgressReport:
+        """The EA writes the cycle's PR2 (002 §3.2.1)."""
+        data = {"cycle_id": str(cycle.id), "report_date": self.day.isoformat()}
+        ok(self.as_(self.world.ea).post(self.url("/reports/new"), data=data))
+        report = db.session.scalar(select(ProgressReport).where(ProgressReport.cycle_id == cycle.id,
+                                                                ProgressReport.kind == ReportKind.PR2)
+                                   .order_by(ProgressReport.id.desc()).limit(1))
+        ok(self.as_(self.world.ea).post(self.url(f"/reports/{report.id}/summary"),
+                                        data={"improvements": "Fire exits cleared; overtime paid back"}))
+        return report
+
+    def release_pr2(self, report: ProgressReport) -> None:
+        ok(self.as_(self.world.ea).post(self.url(f"/reports/{report.id}/release")))
+        db.session.expire_all()
+        assert db.session.get(ProgressReport, report.id).status is ReportStatus.APPROVED
 
     def comment(self, report: ProgressReport, section: str, body: str) -> None:
         ok(self.as_(self.world.ea).post(self.url(f"/reports/{report.id}/comments"),

@@ -12,19 +12,32 @@ the seeds are asserted where they apply:
   agreeing with the annex.
 - PR-9, PUB-1: buyers read what their subscription covers, kept when a back-dated cycle is
   recorded; buyers read the covered cycles' assessment reports.
+- IP-6: an item needing worker interviews, merged with cycle 2's repeat, waits again: refused
+  after cycle 2's release, Completed only once cycle 3's released report has not found it,
+  through the not-repeated review; its page says so in the same words.
+- IP-8: only items of an earlier assessment's findings are flagged not repeated (the factory's
+  self-diagnosed items are not); the EA's review records the grievance mechanism's
+  effectiveness and enhancements, and buyers read them.
+- 002 §3.4.1: each new report is released only once its lead assessor (or an admin, not
+  another assessor) commented on every open publicly reported item; the refusal lists the
+  items left; buyers read the comment on the item.
 - PUB-2, PUB-3: the Transparency Portal lists the factory from its second released cycle (on
   the programme's local day), shows the latest released assessment only, switches cycles on
   the release day, shows a response's text at once marked unverified and its files only once
   an EA verified it.
+- IP-4, PR-4: PR1 refused while incomplete (questions unanswered, findings not in the IP,
+  imported items without the factory's fields [36]-[42]), listing what is missing, then accepted.
+- 002 §3.2.1: PR2 refused while an item waits for verification, listing it, then released.
+- PR-8: the IP annex shows every field of each item.
 
-Each phase is a function; steps live in ``steps.py``. Rules of other parts of issue 16 (PR1
-refused while incomplete, PR2, repeated / not repeated / worker-interview items, the lead
-assessor's comments) are added as further steps and assertions in these phases.
+Each phase is a function; steps live in ``steps.py``.
 """
 
 import re
 from datetime import date
 
+from bwportal.extensions import db
+from bwportal.models import ProgressReport, ReportStatus
 from tests.lifecycle.steps import Story
 
 
@@ -64,11 +77,10 @@ def cycle_one(s: Story) -> dict:
         wages = s.add_finding(cycle, "Overtime Wages", "Overtime paid at the normal rate", public=True)
         leave = s.add_finding(cycle, "Paid Leave", "Annual leave not paid", public=True)
         s.add_finding(cycle, "Regular Hours", "Workers do 66 hours a week", public=False)
+        pregnant = s.add_finding(cycle, "Gender", "Pregnant workers moved to lower-paid jobs", public=True)
 
     with s.on(date(2025, 5, 6)):
         s.release(cycle, date(2025, 5, 6))  # PR1 due on 5 June
-        s.import_findings()
-        s.fill_open_items()
         s.public_page(404)  # PUB-3: one released cycle: not on the Transparency Portal yet
 
     with s.on(date(2025, 5, 10), hour=2):  # 02:00 in Phnom Penh, still 9 May in UTC
@@ -76,9 +88,28 @@ def cycle_one(s: Story) -> dict:
         assert 'value="2025-05-10"' in form  # PR-1: the report date is the programme's today
         report = s.create_pr1(cycle)
         assert report.report_date == date(2025, 5, 10)
-        assert counts_in(s.editor(report)) == {"findings": 3, "advisory": 1, "completed": 0}  # PR-4
+        # IP-4, PR-4, 000 "Important notes": refused while incomplete, with what is missing: the
+        # sections' questions, the findings not yet in the IP, then the imported items' fields.
+        page = s.refused(report)
+        gaps = page[page.index('class="report-gaps"'):]
+        assert "The report cannot be submitted yet" in page
+        assert "Management Systems</a>: HR management system" in gaps
+        assert "Overtime paid at the normal rate" in gaps  # not imported yet
+        menu = page[page.index('class="section-menu"'):]
+        assert menu[:menu.index("</nav>")].count("To complete") == 4
+        s.import_findings()
         s.write_pr1(report)
+        page = s.refused(report)
+        gaps = page[page.index('class="report-gaps"'):]
+        assert "Questions to answer" not in gaps and "To complete" not in page
+        imported = gaps[gaps.index("Improvement Plan items to complete"):]
+        assert imported.count("Lead person, Root cause, Description of actions needed, Progress, Target date") == 4
+        assert "Fire exits blocked by stock" not in imported  # filled in when it was put forward
+        s.fill_open_items()
+        assert counts_in(s.editor(report)) == {"findings": 4, "advisory": 1, "completed": 0}  # PR-4
         s.submit(report)
+        db.session.expire_all()
+        assert db.session.get(ProgressReport, report.id).status is ReportStatus.SUBMITTED
 
     reason = "Please say what the PICC did about the overtime findings."
     with s.on(date(2025, 5, 14)):
@@ -146,9 +177,19 @@ def cycle_one(s: Story) -> dict:
         s.approve(corrective)
         assert len(s.mails_to(w.buyer, "final Progress Report 1 is released")) == 2
 
+    # 002 §3.2.1: the EA releases PR2 only on an up-to-date IP.
+    with s.on(date(2025, 7, 31)):
+        s.report_remediated(exits)
+        pr2 = s.create_pr2(cycle)
     with s.on(date(2025, 8, 1)):
-        s.complete_item(exits, date(2025, 8, 1))
-    return {"cycle": cycle, "report": report, "corrective": corrective, "wages": wages, "leave": leave}
+        page = s.refused(pr2, "release")
+        assert "cannot be released while Improvement Plan items wait for verification" in page
+        waiting = page[page.index('class="report-gaps"'):]
+        assert f"#{exits.id} Fire exits blocked by stock" in waiting
+        s.verify(exits, date(2025, 8, 1))
+        s.release_pr2(pr2)
+    return {"cycle": cycle, "report": report, "corrective": corrective, "wages": wages, "leave": leave,
+            "pregnant": pregnant}
 
 
 # --- cycle 2 ---------------------------------------------------------------------------------------
@@ -168,6 +209,24 @@ def cycle_two(s: Story, first: dict) -> dict:
         s.record_assessment(cycle, date(2026, 3, 10))
         repeat = s.add_finding(cycle, "Overtime Wages", "Overtime still paid at the normal rate", public=True)
         exit_locked = s.add_finding(cycle, "Emergency Preparedness", "Exit on floor 2 locked", public=True)
+        pregnant_again = s.add_finding(cycle, "Gender", "Pregnant workers still moved to lower-paid jobs",
+                                       public=True)
+        # 002 §3.4.1: not released before the lead assessor commented on every open public item.
+        wages_item, leave_item, pregnant_item = (s.item_of(first[k]) for k in ("wages", "leave", "pregnant"))
+        refused = s.release(cycle, date(2026, 3, 31), expect=422)
+        left = refused[refused.index("Items still without a comment"):]
+        left = left[:left.index("</")]
+        assert all(area in left for area in ("Overtime paid at the normal rate", "Annual leave not paid",
+                                             "Pregnant workers moved to lower-paid jobs"))
+        assert "Workers do 66 hours a week" not in left  # not publicly reported
+        s.lead_comment(wages_item, "Overtime is still paid at the normal rate.", user=s.other_assessor, expect=403)
+        s.lead_comment(wages_item, "Overtime is still paid at the normal rate.")
+        s.lead_comment(leave_item, "Leave is paid since May 2025.")
+        refused = s.release(cycle, date(2026, 3, 31), expect=422)
+        left = refused[refused.index("Items still without a comment"):]
+        assert "Pregnant workers moved to lower-paid jobs" in left[:left.index("</")]
+        assert "Overtime paid at the normal rate" not in left[:left.index("</")]
+        s.lead_comment(pregnant_item, "Workers interviewed: moves continue.", user=w.admin)  # in the lead's place
         s.release(cycle, date(2026, 3, 31))  # PR1 due on 30 April
     with s.on(date(2026, 3, 30)):
         s.public_page(404)  # PUB-3: the second report is not released yet
@@ -177,8 +236,16 @@ def cycle_two(s: Story, first: dict) -> dict:
         assert "Annual leave not paid" not in page  # the latest released assessment only
     with s.on(date(2026, 3, 31)):
         wages_item = s.item_of(first["wages"])
-        s.import_findings(merges={repeat: (wages_item, "Repeated in cycle 2: followed up in the same item.")})
+        s.import_findings(merges={
+            repeat: (wages_item, "Repeated in cycle 2: followed up in the same item."),
+            pregnant_again: (pregnant_item, "Repeated in cycle 2: the same practice, followed up here.")})
         s.fill_open_items()
+        # IP-8: cycle 1's leave finding was not repeated: reviewed with the committee.
+        assert s.reload(leave_item).review_with_committee
+        assert not s.reload(pregnant_item).review_with_committee  # repeated, merged
+        # Buyers read the lead assessor's comment for cycle 2's report on the item.
+        page = s.item_page(w.buyer, wages_item)
+        assert "Overtime is still paid at the normal rate." in page and "assessment of cycle 2" in page
 
     with s.on(date(2026, 4, 1)):  # PUB-2: the text at once, marked; the file only once verified
         s.respond_publicly(exit_locked, "The lock was removed and the exit is checked daily.", "exit-photo.png")
@@ -193,19 +260,36 @@ def cycle_two(s: Story, first: dict) -> dict:
 
     with s.on(date(2026, 4, 6)):
         s.complete_item(wages_item, date(2026, 4, 6))  # cycle 1's item, repeated in cycle 2
+        # IP-6: the worker-interview item was found again by cycle 2: cycle 2's release does
+        # not end its wait, and its page says so in the words of the refusal.
+        wait = "it can be Completed only once an assessment released after cycle 2"
+        assert wait in s.verify(pregnant_item, date(2026, 4, 6), expect=422)
+        assert wait in s.item_page(w.factory_user, pregnant_item)
+        assert s.reload(pregnant_item).status.is_open
+        # IP-8: the leave item, not repeated, is Completed through the review, not the three checks.
+        assert "how effective the grievance mechanism is" in s.verify(leave_item, date(2026, 4, 6), expect=422)
+        s.review_not_repeated(leave_item, date(2026, 4, 6), "Workers raise leave questions at the PICC; answered "
+                              "within a week.", "Leave rules posted on every floor.")
+        page = s.item_page(w.buyer, leave_item)
+        assert "answered within a week" in page and "Leave rules posted on every floor." in page
     with s.on(date(2026, 4, 7)):
         s.complete_item(s.item_of(exit_locked), date(2026, 4, 7))
     with s.on(date(2026, 4, 10)):
         report = s.create_pr1(cycle)
         # PR-4: findings of cycle 2 in the IP (the merged repeat too), the issue put forward in
         # cycle 2, and those Completed: the merged item counts although it was opened in cycle 1.
-        assert counts_in(s.editor(report)) == {"findings": 2, "advisory": 1, "completed": 2}
+        assert counts_in(s.editor(report)) == {"findings": 3, "advisory": 1, "completed": 2}
         s.write_pr1(report)
         annex = s.page(w.factory_user, s.url(f"/reports/{report.id}?preview=1"))
         annex = annex[annex.index("Annex: Improvement Plan"):]
         for area in ("Overtime paid at the normal rate", "Exit on floor 2 locked"):
-            row = re.search(rf"<tr><td dir=\"auto\">{area}.*?</tr>", annex, re.S)[0]
-            assert "Completed" in row  # the annex agrees with the count
+            entry = re.search(rf"<h3 dir=\"auto\">{area}.*?</article>", annex, re.S)[0]
+            assert "<dd>Completed</dd>" in entry  # the annex agrees with the count
+        # PR-8: every field of the item, as the guide's IP shows it (the EA's verification date too).
+        entry = re.search(r"<h3 dir=\"auto\">Overtime paid at the normal rate.*?</article>", annex, re.S)[0]
+        for shown in ("Lack of training or skills", "Supervisors were not trained", "Train the supervisors",
+                      "Chea Mony", "HR team", "Training planned", "Apr 6, 2026", "Cycle 1"):
+            assert shown in entry, shown
         assert "Chemicals stored without safety data sheets" in annex
 
     # PR-3, CYC-1: from the cycle's start (1 December) the factory hears on 28 April, around
@@ -235,7 +319,8 @@ def cycle_two(s: Story, first: dict) -> dict:
         s.approve(report)
         assert len(s.mails_to(s.late_buyer, "final Progress Report 1 is released")) == 1
         assert s.reads(s.late_buyer, s.url(f"/reports/{report.id}")) == 200
-    return {"cycle": cycle, "report": report, "exit_locked": exit_locked}
+    return {"cycle": cycle, "report": report, "exit_locked": exit_locked, "pregnant_item": pregnant_item,
+            "chemicals": chemicals}
 
 
 # --- cycle 3 ---------------------------------------------------------------------------------------
@@ -250,13 +335,20 @@ def cycle_three(s: Story, first: dict, second: dict) -> None:
         assert s.reads(s.late_buyer, s.url(f"/reports/{second['report'].id}")) == 200
         dashboard = s.page(s.late_buyer, "/dashboard")
         assert "Cycle 3" in dashboard
+    pregnant_item = second["pregnant_item"]
     with s.on(date(2026, 6, 15)):
         visit = s.log_visit(cycle, date(2026, 6, 15), "Third cycle advisory visit")
         s.add_self_diagnosed_item(cycle, visit, "No grievance box on floor 3", "Dialogue, Discipline and Disputes")
     with s.on(date(2026, 8, 20)):
         s.record_assessment(cycle, date(2026, 8, 20))
         s.add_finding(cycle, "Minimum Wages/Piece Rate Wages", "Piece rates below the minimum wage", public=True)
+        # 002 §3.4.1: the one open public item left needs cycle 3's comment (cycle 2's is not it).
+        refused = s.release(cycle, date(2026, 9, 10), expect=422)
+        assert "Pregnant workers moved to lower-paid jobs" in refused[refused.index("Items still without a comment"):]
+        s.lead_comment(pregnant_item, "Not found again in this assessment; interviews found no moves.")
         s.release(cycle, date(2026, 9, 10))  # PR1 due on 10 October
+    with s.on(date(2026, 9, 1)):  # IP-6: cycle 3 not released yet: still waiting
+        assert "only once an assessment released after cycle 2" in s.verify(pregnant_item, date(2026, 9, 1), 422)
     with s.on(date(2026, 9, 9)):  # PUB-3: until the release, cycle 2's findings and its verified file
         page = s.public_page()
         assert "Exit on floor 2 locked" in page and "Piece rates below the minimum wage" not in page
@@ -266,7 +358,19 @@ def cycle_three(s: Story, first: dict, second: dict) -> None:
         assert "Piece rates below the minimum wage" in page and "Exit on floor 2 locked" not in page
         assert s.public_file("exit-photo.png") == 404
         s.import_findings()
+        # IP-8: cycle 3 did not find the worker-interview item again: flagged for the review;
+        # the issues the factory put forward (chemicals, grievance box) were never assessed.
+        assert s.reload(pregnant_item).review_with_committee
+        assert not s.reload(second["chemicals"]).review_with_committee
         s.fill_open_items()
+        # IP-6: released after its latest finding and not found again: the review may complete it.
+        page = s.item_page(w.factory_user, pregnant_item)
+        assert "an assessment released after cycle 2" in page and "may now be Completed" in page
+        s.review_not_repeated(pregnant_item, date(2026, 9, 10), "Workers interviewed by the assessors used the "
+                              "hotline without fear.", "A woman worker representative joined the PICC.")
+        assert s.reload(pregnant_item).status.value == "completed"
+        page = s.item_page(w.buyer, pregnant_item)
+        assert "Not found again in this assessment" in page and "assessment of cycle 3" in page
         home = s.page(w.factory_user, "/home")
         assert "Due on Oct 10, 2026" in home and "Start the report" in home
     s.sweep(date(2026, 10, 2))  # 5 October (5 months after 5 May) minus 3 days

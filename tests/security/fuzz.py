@@ -312,7 +312,7 @@ def _value_for(kind: str, options: tuple, multiple: bool) -> st.SearchStrategy:
 
 # --- checks --------------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")  # \x85 is a line end
 
 
 def normalise(value: str) -> str:

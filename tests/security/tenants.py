@@ -38,9 +38,13 @@ def make_objects(world) -> dict[str, dict]:
         visit = f.make_visit(cycle, date.today() - timedelta(days=10))
         item = f.make_ip_item(cycle, "Overtime Wages", secret(factory))
         report = f.make_report(cycle, sections={"feedback": {"feedback": {"value": secret(factory)}}})
+        people = _people_objects(world, factory)
         made[name] = {"cycle": cycle, "visit": visit, "item": item, "report": report,
-                      "subscription": _subscription(world, factory), **_people_objects(world, factory),
-                      **_annex_objects(factory, item), "document": f.make_document(report, final=True)}
+                      "subscription": _subscription(world, factory), **people,
+                      **_annex_objects(factory, item), "document": f.make_document(report, final=True),
+                      # issue 19: an item's evidence, and an upload in progress of the factory's user
+                      "evidence": f.make_ip_evidence(item, people["user"]),
+                      "upload": f.make_upload(factory, people["user"], b"\xff\xd8\xff" + b"\x00" * 200, sent=100)}
     db.session.commit()
     return made
 

@@ -441,3 +441,23 @@ def test_a_session_from_before_versions_is_not_accepted(client, world):
         session["_user_id"] = str(world.factory_user.id)  # the old form, without a version
         session["_fresh"] = True
     assert client.get("/home").status_code == 302
+
+
+def test_sign_out_ends_the_session_on_the_server_and_clears_the_browser(app, client, world):
+    """Issue 17 item 6 (AUTH-1): a copy of the session cookie taken before signing out opens
+    nothing afterwards, and the sign-out tells the browser to drop the drafts it kept
+    (localStorage) and its cache: a shared factory PC keeps nothing of the last person."""
+    sign_in(client, world.factory_user)
+    assert client.get("/account").status_code == 200
+    copied = client.get_cookie("session").value
+    response = client.post("/sign-out")
+    assert response.status_code == 302 and "/sign-in" in response.location
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    stolen = thief.get("/account")
+    assert stolen.status_code == 302 and "/sign-in" in stolen.location
+    # Signing in again works, and so does signing out everywhere, with the same header.
+    sign_in(client, world.factory_user)
+    assert client.get("/account").status_code == 200
+    assert client.post("/account/sign-out-everywhere").headers["Clear-Site-Data"] == '"cache", "storage"'

@@ -94,9 +94,15 @@ EXPECTED_ACTIONS: dict[str, frozenset[str]] = {
     "ip.create": FACTORY_SIDE,  # additional findings are entered by the factory (002's table)
     "ip.report_remediated": FACTORY_SIDE,  # IP-7
     "ip.comment": FACTORY_SIDE | {"ea"},
-    "ip.assessor_comment": frozenset({"assessor"}),  # IP-8: the lead assessor comments on open public items
+    "ip.assessor_comment": frozenset({"assessor", "admin"}),  # 002 §3.4.1: lead assessor, or admin
     "ip.verify": frozenset({"ea"}),  # IP-3, IP-5: only an EA completes, after the checks
     "ip.import": frozenset({"ea"}),  # CYC-2, 002 §3.4.2: the EA imports the findings into the IP
+    # Issue 19, 002 §3.1: the factory attaches the documents its committee reviewed; Better Work's
+    # staff read them. Buyers read the IP but not these files (photos of the workplace, names).
+    "ip.add_evidence": FACTORY_SIDE,
+    "ip.view_evidence": FIELD_STAFF,
+    # Issue 19: resumable uploads are the factory's, for its evidence (public responses, IP items).
+    "evidence.upload": FACTORY_SIDE,
     # CYC-1..3: assessors record assessments, the admin manages cycles; the EA logs visits, the factory reads.
     # A cycle starts with its advisory period, before its assessment (CYC-1): the EA, an assessor or the
     # admin starts it. Buyers read the assessment reports of the cycles they cover (PR-9, PUB-1; DOMAIN.md).
@@ -594,7 +600,7 @@ def test_nothing_writes_to_a_report_that_is_not_a_draft(world, reports):
     writes = {
         "change a section": lambda r: setattr(r.sections[0], "answers", {"x": {"value": "changed"}}),
         "add a section": lambda r: db.session.add(ReportSection(report_id=r.id, factory_id=r.factory_id,
-                                                                key="learning", answers={})),
+                                                                key="feedback", answers={})),
         "remove a section": lambda r: db.session.delete(r.sections[0]),
         "change the report date": lambda r: setattr(r, "report_date", date(2020, 1, 1)),
     }
@@ -646,7 +652,12 @@ def expected_http(kind, state, action, principal):
     if principal in FOREIGN or not visible(kind, state, principal):
         return 404, state
     allowed, after = expected_step(kind, state, action, principal)
-    return (302, after) if allowed else (403, state)
+    if allowed:
+        return 302, after
+    spec = EXPECTED_STEPS.get((kind, action))
+    if action != "save_section" and spec is not None and principal in spec[2]:
+        return 409, state  # issue 17: the role's own step, but the report is not (or no longer) in its state
+    return 403, state
 
 
 def _section_url(app, kind, report_id, world):

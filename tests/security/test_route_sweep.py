@@ -92,6 +92,11 @@ PUBLIC = {
     "auth.choose_language": {"GET": _same((302, "/home"), (302, "/")), "POST": _same((302, "/"), (302, "/"))},
     "health.healthz": {"GET": _same(200, 200)},
     "service_worker": {"GET": _same(200, 200)},  # the same script for all; it names no one (issue 19)
+    # Prometheus figures (counts by route template, the outbox): no one's data; the proxy keeps
+    # it inside, METRICS_TOKEN may lock it (tests/web/test_observability.py).
+    "observability.metrics": {"GET": _same(200, 200)},
+    "health.livez": {"GET": _same(200, 200)},
+    "health.readyz": {"GET": _same(200, 200)},
     "transparency.index": {"GET": _same(200, 200)},
 }
 
@@ -238,7 +243,7 @@ def sweep(app, world, objects):
     _revoked, revoked_reset_token = passwords.request_reset(world.ea2.email, hours=2)
     passwords.request_reset(world.ea2.email, hours=2)  # a new link revokes the earlier one
 
-    upload = app.config["UPLOAD_DIR"]
+    upload = app.config["STORAGE_DIR"]
     private_files = {f"{name}'s evidence": objects[name]["file"] for name in FACTORIES}
     _write_bytes(upload, private_files.values())  # real bytes: only the rules may refuse them
     private_files.update(_transparency(world, upload))

@@ -26,6 +26,7 @@ from werkzeug.http import parse_options_header
 
 from bwportal.domain.public import issues as pi
 from bwportal.extensions import db
+from bwportal.infra.storage import storage
 from bwportal.models import EvidenceFile, PublicResponse, Role
 from tests import factories as f
 from tests.conftest import sign_in
@@ -81,7 +82,7 @@ def all_files(root: Path) -> set[Path]:
 
 
 def evidence_folder(app) -> Path:
-    return Path(app.config["UPLOAD_DIR"]) / "evidence"
+    return Path(app.config["STORAGE_DIR"]) / "evidence"
 
 
 # --- names -------------------------------------------------------------------------------------
@@ -103,7 +104,7 @@ HOSTILE_NAMES = [
 @pytest.mark.parametrize("given, shown", HOSTILE_NAMES, ids=[repr(g) for g, _s in HOSTILE_NAMES])
 def test_hostile_names_are_stored_under_a_random_name_inside_the_evidence_folder(app, login, world, issue,
                                                                                  given, shown):
-    instance = Path(app.config["UPLOAD_DIR"]).parent
+    instance = Path(app.config["STORAGE_DIR"]).parent
     before = all_files(instance)
     answer = post_files(login(world.factory_user), issue, [(f.public_png_bytes(), given)])
     assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
@@ -164,7 +165,7 @@ def _disposition(answer):
 ])
 def test_the_download_name_is_safe_in_the_header(app, login, world, issue, stored_as, offered):
     response = f.make_public_response(issue, "Paid")
-    evidence = f.make_evidence_file(response, app.config["UPLOAD_DIR"], original_name=stored_as)
+    evidence = f.make_evidence_file(response, app.config["STORAGE_DIR"], original_name=stored_as)
     db.session.commit()
     answer = login(world.buyer).get(file_url(evidence))
     assert answer.status_code == 200 and answer.data == f.public_png_bytes()
@@ -202,7 +203,7 @@ def test_a_pdf_is_a_download(app, login, world, issue):
 def test_a_row_with_a_type_off_the_allow_list_is_never_served_inline(app, login, world, issue, content_type):
     # Only the upload check writes these rows; one written some other way must not become a page.
     response = f.make_public_response(issue, "Paid")
-    evidence = f.make_evidence_file(response, app.config["UPLOAD_DIR"], content=b"<script>alert(1)</script>",
+    evidence = f.make_evidence_file(response, app.config["STORAGE_DIR"], content=b"<script>alert(1)</script>",
                                     original_name="note.html", content_type=content_type or "x")
     evidence.content_type = content_type
     db.session.commit()
@@ -299,7 +300,7 @@ WHO_GETS_ANGKORS_FILE = {
 def test_only_those_allowed_get_a_file(app, world, issue):
     response = f.make_public_response(issue, "Paid")
     secret = f.public_png_bytes(3, 3)
-    evidence = f.make_evidence_file(response, app.config["UPLOAD_DIR"], content=secret, original_name="p.png")
+    evidence = f.make_evidence_file(response, app.config["STORAGE_DIR"], content=secret, original_name="p.png")
     manager = f.make_user(Role.FACTORY, factory=world.angkor, email="manager@example.com", is_account_manager=True)
     leaver = f.make_user(Role.FACTORY, factory=world.angkor, email="leaver@example.com")
     db.session.commit()
@@ -353,7 +354,7 @@ ESCAPES = ["../secret.png", "../../secret.png", "evidence/../../secret.png", "..
 
 @pytest.mark.parametrize("stored_name", ESCAPES)
 def test_a_stored_name_cannot_reach_outside_the_evidence_folder(app, login, world, listed, stored_name):
-    uploads = Path(app.config["UPLOAD_DIR"])
+    uploads = Path(app.config["STORAGE_DIR"])
     folder = evidence_folder(app)
     folder.mkdir(parents=True, exist_ok=True)
     secret = b"\x89PNG\r\n\x1a\n" + b"SECRET" * 8
@@ -364,11 +365,13 @@ def test_a_stored_name_cannot_reach_outside_the_evidence_folder(app, login, worl
     if not link.is_symlink():
         os.symlink(uploads.parent / "secret.png", link)
     stored_name = str(outside[1]) if stored_name == "SECRET_ABS" else stored_name
-    good = f.make_evidence_file(listed, app.config["UPLOAD_DIR"])  # the same response, served fine
-    evidence = f.make_evidence_file(listed, app.config["UPLOAD_DIR"])
+    good = f.make_evidence_file(listed, app.config["STORAGE_DIR"])  # the same response, served fine
+    evidence = f.make_evidence_file(listed, app.config["STORAGE_DIR"])
     evidence.stored_name = stored_name
     db.session.commit()
-    assert pi.stored_path(app.config["UPLOAD_DIR"], stored_name) is None
+    key = pi.stored_key(stored_name)
+    with app.test_request_context():
+        assert key is None or storage().open(key) is None  # a link out of the folder is not followed
     client = login(world.factory_user)
     assert client.get(file_url(good)).status_code == 200
     for url in (file_url(evidence), f"/transparency/files/{evidence.id}"):
@@ -387,7 +390,7 @@ def test_an_import_file_is_never_written_and_its_name_is_escaped(app, login, wor
     cycle = f.make_cycle(world.angkor, 1, date(2025, 1, 10))
     db.session.commit()
     csv = b"cluster,compliance point,finding\nCompensation,Overtime Wages,Overtime unpaid\n"
-    instance = Path(app.config["UPLOAD_DIR"]).parent
+    instance = Path(app.config["STORAGE_DIR"]).parent
     before = {p for p in all_files(instance) if not p.name.startswith("test.sqlite")}
     name = "../../<script>alert(1)</script>.csv"
     answer = login(world.assessor).post(f"/factories/{world.angkor.id}/cycles/{cycle.id}/import",

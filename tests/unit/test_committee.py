@@ -199,12 +199,12 @@ def test_annexes_are_plain_data(ctx):
                                 until=date(2026, 1, 31))
     f.make_committee_member(w.mekong, "Not ours")
     f.make_committee_meeting(w.angkor, date(2026, 1, 10), attendees=[a, b], chair=a, key_issues="Canteen")
-    members = ops.members_annex(w.angkor.id)
-    assert members == [
+    members = ops.members_annex(w.angkor.id, TODAY)
+    assert members == [  # PR-8: current members, then former ones marked as such
         {"name": "Anh", "role": "chair", "gender": "female", "how_chosen": "elected", "since": "2025-03-01",
-         "until": None},
+         "until": None, "former": False},
         {"name": "Bora", "role": "management_rep", "gender": "male", "how_chosen": "selected", "since": None,
-         "until": "2026-01-31"},
+         "until": "2026-01-31", "former": True},
     ]
     meetings = ops.meetings_annex(w.angkor.id)
     assert meetings == [{"date": "2026-01-10", "chair": "Anh", "attendees": ["Anh", "Bora"], "key_issues": "Canteen",

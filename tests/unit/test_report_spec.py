@@ -58,9 +58,23 @@ def test_ip_validation_takes_only_known_items_and_choices():
 
 
 def test_required_questions_block_submission_until_answered():
+    """PR-4, issue 16 defect 6: every section of the PR1 the guide asks the factory to fill is
+    required (a tick or, where none applies, a comment saying why); the committee questions
+    follow the answer to Q1 (no committee: Q5 says why)."""
     missing = missing_required(ReportKind.PR1, None, {})
-    assert [(s.key, q.key) for s, q in missing] == [("social_dialogue", "q1")]
-    assert missing_required(ReportKind.PR1, None, {"social_dialogue": {"q1": {"value": "no"}}}) == []
+    assert [(s.key, q.key) for s, q in missing] == [
+        ("overview", "q1"), ("social_dialogue", "q1"), ("systems", "hr"), ("systems", "osh"),
+        ("learning", "plan"), ("learning", "given")]
+    no_committee = {"overview": {"q1": {"value": [], "comment": "Not yet: the PICC is being set up"}},
+                    "social_dialogue": {"q1": {"value": "no"}},
+                    "systems": {"hr": {"value": ["written_policies"]}, "osh": {"value": ["policy_signed"]}},
+                    "learning": {"plan": {"value": ["exists"]}, "given": {"value": ["internal"]}}}
+    assert [(s.key, q.key) for s, q in missing_required(ReportKind.PR1, None, no_committee)] == [
+        ("social_dialogue", "q5")]
+    no_committee["social_dialogue"]["q5"] = {"comment": "Elections are planned for March"}
+    assert missing_required(ReportKind.PR1, None, no_committee) == []
+    with_committee = {**no_committee, "social_dialogue": {"q1": {"value": "yes"}}}
+    assert [q.key for _s, q in missing_required(ReportKind.PR1, None, with_committee)] == ["q2", "q3", "q4"]
 
 
 def test_committee_name_fills_the_labels(app_ctx, app):

@@ -11,14 +11,11 @@ from bwportal.extensions import db
 from bwportal.models import ProgressReport, ReportKind, ReportSection, ReportStatus, ReportTransition, Role
 from tests import factories as f
 
-ANSWERED = {"q1": {"value": "yes", "comment": ""}}
-
 
 def make_report(world, cycle, kind=ReportKind.PR1, status=ReportStatus.DRAFT):
     """A report answered enough to be submitted, put in ``status`` without the workflow."""
     author = world.factory_user if kind is ReportKind.PR1 else world.ea
-    sections = {"social_dialogue": ANSWERED} if kind is ReportKind.PR1 else None
-    report = f.make_report(cycle, kind, author=author, sections=sections, status=status)
+    report = f.make_report(cycle, kind, author=author, status=status)  # the builder's submittable answers
     db.session.commit()
     return report
 
@@ -111,7 +108,7 @@ def test_one_open_report_per_cycle_and_a_new_one_after_final(world, cycle):
 
 
 def test_snapshot_keeps_the_ip_and_enterprise_data_as_submitted(world, cycle):
-    item = f.make_ip_item(cycle, "Overtime Wages", "Overtime unpaid", by=world.ea)
+    item = f.make_ip_item(cycle, "Overtime Wages", "Overtime unpaid", by=world.ea, complete=True)
     db.session.commit()
     report = make_report(world, cycle)
     wf.fire(report, "submit", world.factory_user)
@@ -125,7 +122,7 @@ def test_snapshot_keeps_the_ip_and_enterprise_data_as_submitted(world, cycle):
     assert snap["annexes"]["ip"][0]["area_of_improvement"] == "Overtime unpaid"
     assert snap["enterprise"]["name"] == "Angkor Garments"
     assert snap["overview_counts"] == {"findings": 1, "advisory": 0, "completed": 0}
-    assert snap["sections"]["social_dialogue"] == ANSWERED
+    assert snap["sections"]["social_dialogue"] == f.SUBMITTABLE[ReportKind.PR1]["social_dialogue"]
 
 
 def test_overview_counts(world, cycle):
@@ -173,6 +170,7 @@ def test_snapshot_holds_every_annex(world, cycle):
     from bwportal.models import EnrolmentStatus, Gender, HowChosen, MemberRole
 
     finding = f.make_finding(cycle, "Overtime Wages", "Overtime unpaid")  # publicly reported
+    f.make_ip_item(finding=finding, complete=True)  # in the IP, as a PR1 submission requires (IP-4)
     session = f.make_training_session(f.make_training_course(world.kh, "Supervisory Skills Training", days=3),
                                       date.today())
     member = f.make_committee_member(world.angkor, "Srey Mom", MemberRole.CHAIR, Gender.FEMALE, HowChosen.ELECTED)

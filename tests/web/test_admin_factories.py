@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from bwportal.extensions import db
 from bwportal.models import AuditEvent, EAAssignment, Factory, Programme, Role
 from tests import factories as f
+from tests.conftest import sign_in
 
 
 def _fresh(model, ident):
@@ -74,12 +75,17 @@ def test_factory_list_searches_filters_and_pages(login, world):
     assert admin.get("/admin/factories?page=999&ea=x&status=weird").status_code == 200
 
 
-def test_deactivated_factory_disappears_but_keeps_its_history(login, world):
+def test_deactivated_factory_disappears_but_keeps_its_history(app, login, world):
+    factory_session = app.test_client()
+    sign_in(factory_session, world.factory_user)
     admin = login(world.admin)
     assert admin.post(f"/admin/factories/{world.angkor.id}/deactivate").status_code == 302
     assert _fresh(Factory, world.angkor.id).active is False
-    for user in (world.factory_user, world.ea, world.buyer):
+    for user in (world.ea, world.buyer):
         assert login(user).get(f"/factories/{world.angkor.id}/organization").status_code == 404
+    # Its own people are shut out altogether (issue 17 item 8): sent to the sign-in page.
+    shut_out = factory_session.get(f"/factories/{world.angkor.id}/organization")
+    assert shut_out.status_code == 302 and "/sign-in" in shut_out.headers["Location"]
     admin = login(world.admin)
     listing = admin.get("/admin/factories").get_data(as_text=True)
     assert "Angkor Garments" not in listing

@@ -181,8 +181,8 @@ def test_report_submission_send_back_and_approval_are_recorded(login, world, pr1
     assert approved.changes["status"] == ["submitted", "approved"]
     only_its_admin_sees(login, world, approved, "Approved a report")
 
-    # A refused move writes nothing.
-    assert login(world.ea).post(url + "/approve").status_code == 403
+    # A refused move writes nothing (a second approve: 409, the report is final already).
+    assert login(world.ea).post(url + "/approve").status_code == 409
     assert len(recorded("report.approve")) == 1
 
 
@@ -323,7 +323,7 @@ def test_evidence_downloads_by_users_are_recorded_public_ones_are_not(login, app
     assert event.changes == {"file": "payslips.png", "size": photo.size, "verified": True}
     # A file that is gone is a 404 and no download.
     missing = listed["scan"]
-    (Path(app.config["UPLOAD_DIR"]) / "evidence" / missing.stored_name).unlink()
+    (Path(app.config["STORAGE_DIR"]) / "evidence" / missing.stored_name).unlink()
     assert login(world.buyer).get(f"/factories/{world.angkor.id}/public-issues/files/{missing.id}") \
         .status_code == 404
     assert len(recorded("evidence.download")) == 1

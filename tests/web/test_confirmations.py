@@ -4,6 +4,7 @@ comes after the report's content."""
 
 from bwportal.extensions import db
 from bwportal.models import ProgressReport, ReportStatus
+from tests import factories as f
 
 from .test_reports import HX, base, create, fresh
 
@@ -11,7 +12,8 @@ from .test_reports import HX, base, create, fresh
 def _submitted(login, world, cycle) -> ProgressReport:
     factory = login(world.factory_user)
     report, _loc = create(factory, world, cycle)
-    factory.post(f"{base(world)}/{report.id}/social-dialogue", data={"q1": "yes"})
+    for slug, data in f.submittable_form().items():  # IP-4: complete before it can go
+        factory.post(f"{base(world)}/{report.id}/{slug}", data=data)
     assert factory.post(f"{base(world)}/{report.id}/submit").status_code == 302
     return report
 

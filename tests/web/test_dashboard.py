@@ -12,9 +12,10 @@ from tests import factories as f
 @pytest.fixture
 def plans(world):
     cycle = f.make_cycle(world.angkor, 1, date.today() - timedelta(days=60), date.today() - timedelta(days=20))
-    f.make_ip_item(cycle, "Overtime Wages", "Overtime unpaid", by=world.ea)  # public
+    # Open items with the factory's fields filled, so its PR1 can be submitted (IP-4)
+    f.make_ip_item(cycle, "Overtime Wages", "Overtime unpaid", by=world.ea, complete=True)  # public
     f.make_ip_item(cycle, "Regular Hours", "Hours", by=world.ea, target_date=date.today() - timedelta(days=10),
-                   status=IPStatus.IN_PROGRESS)  # late
+                   status=IPStatus.IN_PROGRESS, complete=True)  # late
     f.make_ip_item(cycle, "Emergency Preparedness", "Exit", by=world.ea, status=IPStatus.COMPLETED,
                    completion_date=date.today(), completed_by_id=world.ea.id)
     f.make_ip_item(f.make_cycle(world.mekong, 1), "Overtime Wages", "Mekong secret", by=world.ea)

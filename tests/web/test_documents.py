@@ -21,7 +21,7 @@ ARABIC = "تقرير التقدم"
 @pytest.fixture
 def pr1_sections():
     """``pr1`` (tests/conftest.py) with draft words in its feedback."""
-    return {"social_dialogue": {"q1": {"value": "yes"}}, "feedback": {"feedback": {"value": f"Draft words {ARABIC}"}}}
+    return {**f.SUBMITTABLE[ReportKind.PR1], "feedback": {"feedback": {"value": f"Draft words {ARABIC}"}}}
 
 
 def approve(world, report):

@@ -13,6 +13,7 @@ from bwportal.domain.ip import operations as ops
 from bwportal.extensions import db
 from bwportal.jobs.ip_daily import mark_delayed_items
 from bwportal.models import EventKind, IPEvent, IPItem, IPStatus, Role
+from bwportal.web.paging import PER_PAGE
 from tests import factories as f
 from tests.helpers import translated
 
@@ -113,17 +114,21 @@ def test_all_three_checks_are_required(login, world, cycle1):
     assert reload(item).status is IPStatus.PENDING
 
 
-def test_worker_interview_items_wait_for_the_next_assessment(login, world, cycle1):
+def test_worker_interview_items_wait_for_the_next_released_assessment(login, world, cycle1):
+    """IP-6 (the repeat and the review: tests/web/test_ip_across_assessments.py)."""
     item = new_item(world, cycle1, "Gender", "Pregnancy testing at hiring")
     assert item.needs_worker_interviews  # default from the compliance point (DOMAIN.md)
     client = login(world.ea)
     data = {**CHECKS, "completion_date": date.today().isoformat()}
     refused = client.post(url(world, item, "/verify"), data=data)
     assert refused.status_code == 422
-    assert "can be Completed only after the next assessment" in refused.get_data(as_text=True)
-    f.make_cycle(world.angkor, 2, date.today() - timedelta(days=5))
+    assert "only once an assessment released after cycle 1" in refused.get_data(as_text=True)
+    f.make_cycle(world.angkor, 2, date.today() - timedelta(days=5), report_release_date=date.today())
+    item.review_with_committee = True  # cycle 2 did not find it again (the import flags it)
     db.session.commit()
-    assert client.post(url(world, item, "/verify"), data=data).status_code == 302
+    review = {"root_causes_addressed": "y", "grievance_mechanism_review": "Workers use the hotline",
+              "completion_date": date.today().isoformat()}
+    assert client.post(url(world, item, "/verify"), data=review).status_code == 302
     assert reload(item).status is IPStatus.COMPLETED
 
 
@@ -164,6 +169,7 @@ def test_ea_can_reopen_a_completed_item_and_the_factory_cannot(login, world, cyc
 # --- comments ------------------------------------------------------------------------------
 
 def test_lead_assessor_comment_shows_on_the_item(login, world, cycle1):
+    cycle1.lead_assessor_id = world.assessor.id  # its report is not released yet
     item = new_item(world, cycle1)
     client = login(world.assessor)
     assert client.post(url(world, item, "/comments"), data={"body": "Still open at re-assessment"}).status_code == 302
@@ -296,7 +302,7 @@ def test_the_list_needs_the_same_number_of_queries_for_5_and_500_items(login, wo
     fill(495)
     large = _queries_for(client, url(world))
     html = client.get(url(world)).get_data(as_text=True)
-    assert html.count('class="ip-item') == 500
+    assert html.count('class="ip-item') == PER_PAGE and 'rel="next"' in html  # a page at a time (issue 18)
     assert large == small, (small, large)
     assert db.session.scalar(select(db.func.count()).select_from(IPEvent)) >= 1000
     assert Role.EA

@@ -38,10 +38,11 @@ def smtp_server(app):
     controller.stop()
 
 
-def test_invitation_reaches_the_smtp_server_in_the_invitees_language(login, world, smtp_server, mailbox):
+def test_invitation_reaches_the_smtp_server_in_the_invitees_language(login, world, smtp_server, mailbox, jobs):
     admin = login(world.admin)
     admin.post("/admin/invitations/new", data={"email": "new@example.com", "name": "Nimol", "role": "assessor",
                                                "locale": "fr"})
+    jobs()  # through the outbox (issue 17 item 10): the worker sends it
     [message] = smtp_server.received
     assert message["To"] == "new@example.com"
     assert message["Content-Language"] == "fr"

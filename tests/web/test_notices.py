@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bwportal.extensions import db
 from bwportal.jobs import deadlines
 from bwportal.jobs import outbox as relay_jobs
+from bwportal.jobs.queues import PRIORITY
 from bwportal.models import OutboxMessage, OutboxStatus
 from tests import factories as f
 from tests.helpers import translated
@@ -147,7 +148,7 @@ def _redis_for_test(app, monkeypatch):
     if url:
         monkeypatch.setitem(app.config, "REDIS_URL", url)
         connection = redis_connection.get_redis()
-        connection.delete("rq:queue:default")
+        connection.delete(*(f"rq:queue:{name}" for name in PRIORITY))
         return connection
     import fakeredis
 
@@ -160,7 +161,7 @@ def _redis_for_test(app, monkeypatch):
 def _work(connection):
     from rq import Queue, SimpleWorker
 
-    SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
+    SimpleWorker([Queue(name, connection=connection) for name in PRIORITY], connection=connection).work(burst=True)
 
 
 def test_a_job_that_fails_twice_then_succeeds_sends_once(app, world, mailbox, monkeypatch):
@@ -224,7 +225,8 @@ def test_verification_result_tells_the_factory(world, mailbox):
     from bwportal.domain.ip import operations as ops
 
     cycle = f.make_cycle(world.angkor, 1)
-    item = f.make_ip_item(cycle, "Overtime Wages", "Overtime unpaid")
+    # The factory reported it remediated: only then can the EA return it (issue 17: checked under the lock).
+    item = f.make_ip_item(cycle, "Overtime Wages", "Overtime unpaid", remediation_reported_at=datetime.now(UTC))
     ops.return_to_factory(item, world.ea, "Please show the payslips")
     db.session.commit()
     assert [(r.kind, r.recipient_id) for r in _rows()] == [("mail.item_returned", world.factory_user.id)]

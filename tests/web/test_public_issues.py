@@ -33,7 +33,7 @@ def plan(app, world):
     other_cycle = f.make_cycle(world.mekong, 1, date.today() - timedelta(days=120))
     other_finding = f.make_finding(other_cycle, "Overtime Wages", "Mekong overtime", publicly_reported=True)
     other_response = f.make_public_response(other_finding, "Mekong response")
-    other_file = f.make_evidence_file(other_response, app.config["UPLOAD_DIR"], original_name="mekong.png")
+    other_file = f.make_evidence_file(other_response, app.config["STORAGE_DIR"], original_name="mekong.png")
     db.session.commit()
     return {"cycle": cycle, "public": public, "item": item, "private": private, "other_file": other_file,
             "other_finding": other_finding}
@@ -65,7 +65,7 @@ def post_response(client, world, finding, text="We paid everyone", files=(), ver
 
 
 def evidence_folder(app) -> Path:
-    return Path(app.config["UPLOAD_DIR"]) / "evidence"
+    return Path(app.config["STORAGE_DIR"]) / "evidence"
 
 
 # --- the list (PUB-1) ----------------------------------------------------------------------
@@ -139,7 +139,7 @@ def test_only_the_ea_verifies(login, world, plan, who):
 @pytest.mark.parametrize("who", ["ea", "buyer", "assessor", "admin"])
 def test_only_the_factory_removes_files(app, login, world, plan, who):
     response = f.make_public_response(plan["public"], "Paid")
-    evidence = f.make_evidence_file(response, app.config["UPLOAD_DIR"])
+    evidence = f.make_evidence_file(response, app.config["STORAGE_DIR"])
     db.session.commit()
     client = login(getattr(world, who))
     assert client.post(f"{base(world)}/files/{evidence.id}/delete").status_code == 403
@@ -385,7 +385,7 @@ def test_at_most_10_files_per_response(app, login, world, plan):
     assert response_of(plan["public"]) is None
     response = f.make_public_response(plan["public"], "Paid")
     for i in range(9):
-        f.make_evidence_file(response, app.config["UPLOAD_DIR"], original_name=f"old{i}.png")
+        f.make_evidence_file(response, app.config["STORAGE_DIR"], original_name=f"old{i}.png")
     db.session.commit()
     answer = post_response(client, world, plan["public"], "Paid", version=str(response.version),
                            files=[(png, "a.png"), (png, "b.png")])
@@ -408,19 +408,19 @@ def test_no_path_traversal_from_the_file_name(app, login, world, plan, tmp_path)
     for evidence in files:
         assert (folder / evidence.stored_name).resolve().parent == folder
         assert "passwd" not in evidence.stored_name and "boot" not in evidence.stored_name
-    assert not (Path(app.config["UPLOAD_DIR"]).parent / "etc").exists()
+    assert not (Path(app.config["STORAGE_DIR"]).parent / "etc").exists()
 
 
 def test_the_upload_folder_is_made_on_first_write(app, login, world, plan, tmp_path):
     fresh = tmp_path / "new-uploads"
-    app.config["UPLOAD_DIR"], before = str(fresh), app.config["UPLOAD_DIR"]
+    app.config["STORAGE_DIR"], before = str(fresh), app.config["STORAGE_DIR"]
     try:
         answer = post_response(login(world.factory_user), world, plan["public"],
                                files=[(f.public_png_bytes(), "a.png")])
         assert answer.status_code == 302
         assert len(list((fresh / "evidence").iterdir())) == 1
     finally:
-        app.config["UPLOAD_DIR"] = before
+        app.config["STORAGE_DIR"] = before
 
 
 def test_a_request_too_large_is_a_clean_413(app, login, world, plan):
@@ -444,8 +444,8 @@ def test_the_app_limits_the_size_of_a_request(app):
 
 def test_download_headers(app, login, world, plan):
     response = f.make_public_response(plan["public"], "Paid")
-    png = f.make_evidence_file(response, app.config["UPLOAD_DIR"], original_name="payslip photo.png")
-    pdf = f.make_evidence_file(response, app.config["UPLOAD_DIR"], content=PDF, original_name="payroll.pdf",
+    png = f.make_evidence_file(response, app.config["STORAGE_DIR"], original_name="payslip photo.png")
+    pdf = f.make_evidence_file(response, app.config["STORAGE_DIR"], content=PDF, original_name="payroll.pdf",
                                content_type="application/pdf")
     db.session.commit()
     client = login(world.buyer)
@@ -492,7 +492,7 @@ def test_a_file_missing_on_disk_is_not_found(app, login, world, plan):
 
 def test_the_factory_removes_a_file_of_an_unverified_response(app, login, world, plan):
     response = f.make_public_response(plan["public"], "Paid")
-    evidence = f.make_evidence_file(response, app.config["UPLOAD_DIR"], original_name="wrong.png")
+    evidence = f.make_evidence_file(response, app.config["STORAGE_DIR"], original_name="wrong.png")
     db.session.commit()
     path = evidence_folder(app) / evidence.stored_name
     client = login(world.factory_user)
@@ -505,8 +505,8 @@ def test_the_factory_removes_a_file_of_an_unverified_response(app, login, world,
 
 def test_htmx_removal_answers_the_file_list(app, login, world, plan):
     response = f.make_public_response(plan["public"], "Paid")
-    keep = f.make_evidence_file(response, app.config["UPLOAD_DIR"], original_name="keep.png")
-    gone = f.make_evidence_file(response, app.config["UPLOAD_DIR"], original_name="gone.png")
+    keep = f.make_evidence_file(response, app.config["STORAGE_DIR"], original_name="keep.png")
+    gone = f.make_evidence_file(response, app.config["STORAGE_DIR"], original_name="gone.png")
     db.session.commit()
     answer = login(world.factory_user).post(f"{base(world)}/files/{gone.id}/delete", headers=HX)
     html = answer.get_data(as_text=True)
@@ -517,7 +517,7 @@ def test_htmx_removal_answers_the_file_list(app, login, world, plan):
 
 def test_files_of_a_verified_response_stay(app, login, world, plan):
     response = f.make_public_response(plan["public"], "Paid", verified_by=world.ea)
-    evidence = f.make_evidence_file(response, app.config["UPLOAD_DIR"])
+    evidence = f.make_evidence_file(response, app.config["STORAGE_DIR"])
     db.session.commit()
     client = login(world.factory_user)
     assert b"/delete" not in client.get(base(world)).data  # no button
@@ -542,7 +542,7 @@ def test_csrf_is_required_for_responses(app, client, world, plan):
 
 def test_public_annex_is_plain_data(app, world, plan):
     response = f.make_public_response(plan["public"], "Paid", verified_by=world.ea)
-    f.make_evidence_file(response, app.config["UPLOAD_DIR"], original_name="proof.png")
+    f.make_evidence_file(response, app.config["STORAGE_DIR"], original_name="proof.png")
     db.session.commit()
     assert pi.public_annex(plan["cycle"].id) == [{
         "cluster": "Compensation", "compliance_point": "Overtime Wages",
@@ -557,13 +557,12 @@ def test_public_annex_is_plain_data(app, world, plan):
 def test_the_domain_refuses_an_eleventh_file_by_itself(app, world, plan):
     response = f.make_public_response(plan["public"], "Paid")
     for i in range(10):
-        f.make_evidence_file(response, app.config["UPLOAD_DIR"], original_name=f"old{i}.png")
+        f.make_evidence_file(response, app.config["STORAGE_DIR"], original_name=f"old{i}.png")
     db.session.commit()
     checked = pi.check_file("one-more.png", io.BytesIO(f.public_png_bytes()))
     before = set(evidence_folder(app).iterdir())
     with pytest.raises(pi.TooManyFiles):
-        pi.save_response(plan["public"], world.factory_user, "Paid", response.version, [checked],
-                         app.config["UPLOAD_DIR"])
+        pi.save_response(plan["public"], world.factory_user, "Paid", response.version, [checked])
     assert set(evidence_folder(app).iterdir()) == before  # nothing written
 
 
@@ -578,4 +577,4 @@ def test_the_domain_rules_on_verification(app, world, plan):
     pi.verify(response, world.ea, response.version)
     assert response.verified and response.verified_by_id == world.ea.id
     with pytest.raises(pi.FileLocked):
-        pi.delete_file(f.make_evidence_file(response, app.config["UPLOAD_DIR"]))
+        pi.delete_file(f.make_evidence_file(response, app.config["STORAGE_DIR"]))

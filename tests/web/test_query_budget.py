@@ -64,13 +64,15 @@ def draft(world, login):
     return client, url, version
 
 
-def test_a_section_save_asks_six_narrow_statements(draft, statements):
+def test_a_section_save_asks_eight_narrow_statements(draft, statements):
     client, url, version = draft
     statements.seen.clear()
     answer = client.post(url, data={"hr__comment": "Second words.", "version": version}, headers=HX)
     assert answer.status_code == 200 and "Second words." in answer.get_data(as_text=True)
-    # the user, the factory, the report (with its cycle), its sections, the UPDATE, the EA's comments
-    assert len(statements.seen) <= 6, statements.seen
+    # the user, the factory, the report (with its cycle), its sections, the report again under its
+    # lock and its sections as they are under it (issue 17 item 2: a save lands before the
+    # snapshot or is refused), the UPDATE, the EA's comments
+    assert len(statements.seen) <= 8, statements.seen
     assert statements.widest <= 4, max(statements.seen, key=lambda s: s.count("JOIN"))
 
 
@@ -104,7 +106,8 @@ def test_the_ip_list_and_an_inline_save_join_no_more_than_an_item_needs(world, l
     assert saved.status_code == 200, saved.get_data(as_text=True)[:2000]
     assert "Half of the lines trained." in saved.get_data(as_text=True)
     # An item comes with its cycle, visit, catalogue rows and verifier: 10 joins, none further.
-    assert list_statements <= 6 and list_widest <= 10, (list_statements, list_widest)
+    # 7: the list is paged (issue 18), and a page counts the items that match.
+    assert list_statements <= 7 and list_widest <= 10, (list_statements, list_widest)
     assert statements.widest <= 10, max(statements.seen, key=lambda s: s.count("JOIN"))
 
 
@@ -161,9 +164,10 @@ def test_the_verification_queue_reads_only_waiting_items(app_ctx, world):
 def test_lists_of_reports_read_neither_snapshots_nor_sections(draft, world, login, statements):
     """The EA's inbox and a factory's reports list show kinds, dates and states: the frozen
     copy of a submitted report and its sections' answers are read when it is opened."""
-    client, url, _version = draft
+    client, url, version = draft
     report_url = url.rsplit("/", 1)[0]  # /factories/<id>/reports/<report id>
-    client.post(report_url + "/social-dialogue", data={"q1": "yes"})
+    for slug, data in f.submittable_form().items():  # every required answer (PR-4)
+        client.post(f"{report_url}/{slug}", data={**data, **({"version": version} if slug == "systems" else {})})
     assert client.post(report_url + "/submit").status_code == 302
     for path, reader in (("/inbox", world.ea), (report_url.rsplit("/", 1)[0], world.factory_user)):
         client = login(reader)

@@ -117,7 +117,7 @@ def submitted(login, world):
     world.kh.question_overrides = {"pr1.social_dialogue.q2": {"label": {"en": "Q2. Old wording of ours:",
                                                                         "km": "សំណួរ ២ ចាស់"}}}
     cycle = f.make_released_cycle(world.angkor)
-    f.make_ip_item(cycle, "Overtime Wages", "Sunday overtime at the normal rate", by=world.ea)
+    f.make_ip_item(cycle, "Overtime Wages", "Sunday overtime at the normal rate", by=world.ea, complete=True)
     other = f.make_released_cycle(world.mekong)
     f.make_ip_item(other, "Overtime Wages", "Night overtime unpaid", by=world.ea)
     db.session.commit()
@@ -125,8 +125,9 @@ def submitted(login, world):
     base = f"/factories/{world.angkor.id}/reports"
     client.post(base + "/new", data={"cycle_id": str(cycle.id), "report_date": date.today().isoformat()})
     report = db.session.scalar(db.select(ProgressReport))
-    client.post(f"{base}/{report.id}/social-dialogue", data={"q1": "yes", "q3": ["election"],
-                                                             "q3__comment": "Elected in March"})
+    for slug, data in f.submittable_form(social_dialogue={"q3": ["election"],
+                                                          "q3__comment": "Elected in March"}).items():
+        client.post(f"{base}/{report.id}/{slug}", data=data)
     assert client.post(f"{base}/{report.id}/submit").status_code == 302
     db.session.expire_all()
     report = db.session.get(ProgressReport, report.id)

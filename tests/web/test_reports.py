@@ -123,7 +123,8 @@ def test_the_ea_reads_drafts_comments_and_cannot_edit(login, world, cycle):
 
 
 def _submit(client, world, report):
-    client.post(f"{base(world)}/{report.id}/social-dialogue", data={"q1": "yes"})
+    for slug, data in f.submittable_form().items():
+        client.post(f"{base(world)}/{report.id}/{slug}", data=data)
     return client.post(f"{base(world)}/{report.id}/submit")
 
 
@@ -133,7 +134,7 @@ def test_full_workflow_send_back_resubmit_approve_and_buyer_reads(login, world, 
     assert login(world.buyer).get(f"{base(world)}/{report.id}").status_code == 404  # drafts are not for buyers
     factory = login(world.factory_user)
     empty = factory.post(f"{base(world)}/{report.id}/submit", follow_redirects=True)
-    assert "Please answer every required question" in empty.get_data(as_text=True)
+    assert "The report cannot be submitted yet" in empty.get_data(as_text=True)
     assert _submit(factory, world, report).status_code == 302
     assert fresh(report).status is ReportStatus.SUBMITTED
     assert factory.post(f"{base(world)}/{report.id}/feedback", data={"feedback": "late"}).status_code == 403
@@ -149,8 +150,9 @@ def test_full_workflow_send_back_resubmit_approve_and_buyer_reads(login, world, 
     assert fresh(report).status is ReportStatus.DRAFT and fresh(report).snapshot is None
 
     factory = login(world.factory_user)
+    version = next(s.version for s in fresh(report).sections if s.key == "social_dialogue")
     factory.post(f"{base(world)}/{report.id}/social-dialogue", data={
-        "q1": "yes", "q2__comment": "Last meeting 12-11-2026", "version": str(fresh(report).sections[0].version)})
+        **f.submittable_form()["social-dialogue"], "q2__comment": "Last meeting 12-11-2026", "version": str(version)})
     assert factory.post(f"{base(world)}/{report.id}/submit").status_code == 302
 
     ea = login(world.ea)

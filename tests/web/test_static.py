@@ -8,7 +8,7 @@ from pathlib import Path
 import brotli
 import pytest
 
-from bwportal.domain.public.issues import stored_path
+from bwportal.domain.public.issues import stored_key
 from tests.web.test_transparency import listed  # noqa: F401 - a listed factory with a public PDF
 
 ASSETS = ("css/app.css", "js/htmx-2.0.11.min.js", "js/app.js")
@@ -112,7 +112,7 @@ def test_tiny_answers_are_not_compressed(client):
 
 
 def test_downloads_are_sent_as_they_are_with_their_headers(app, client, listed):  # noqa: F811
-    path = Path(stored_path(app.config["UPLOAD_DIR"], listed["scan"].stored_name))
+    path = Path(app.config["STORAGE_DIR"], stored_key(listed["scan"].stored_name))
     content = b"%PDF-1.4\n" + b"0 0 0 RG\n" * 2000 + b"%%EOF\n"  # very compressible, and still left alone
     path.write_bytes(content)
     answer = client.get(f"/transparency/files/{listed['scan'].id}", headers={"Accept-Encoding": "br, gzip"})

@@ -60,7 +60,7 @@ def probe_app(app, app_ctx):
     same database."""
     other = create_app({key: app.config[key] for key in (
         "TESTING", "SQLALCHEMY_DATABASE_URI", "REDIS_URL", "WTF_CSRF_ENABLED", "RATELIMIT_ENABLED",
-        "MAIL_OUTBOX_DIR", "UPLOAD_DIR", "DOCUMENT_DIR")} | {"PROPAGATE_EXCEPTIONS": False})
+        "MAIL_OUTBOX_DIR", "STORAGE_DIR")} | {"PROPAGATE_EXCEPTIONS": False})
     other.register_blueprint(probe)
     endings = []
     with other.app_context():

@@ -45,16 +45,16 @@ def listed(app, world):
                    actions_needed="Private action plan text", progress="Private progress text")
     answered = f.make_public_response(public_finding, "All overtime now paid at 150%", verified_by=world.ea,
                                       updated_by_id=world.factory_user.id)
-    photo = f.make_evidence_file(answered, app.config["UPLOAD_DIR"], original_name="payslips.png")
-    scan = f.make_evidence_file(answered, app.config["UPLOAD_DIR"], content=PDF, original_name="payroll.pdf",
+    photo = f.make_evidence_file(answered, app.config["STORAGE_DIR"], original_name="payslips.png")
+    scan = f.make_evidence_file(answered, app.config["STORAGE_DIR"], content=PDF, original_name="payroll.pdf",
                                 content_type="application/pdf")
     unverified = f.make_finding(latest, "Paid Leave", "Annual leave not paid", publicly_reported=True)
     f.make_public_response(unverified, "Leave paid from next month")
     f.make_finding(latest, "Emergency Preparedness", "Exit blocked on floor 2", publicly_reported=True)
     private = f.make_finding(latest, "Regular Hours", "Non-public finding about hours", publicly_reported=False)
     private_response = f.make_public_response(private, "Response to a non-public finding")
-    private_file = f.make_evidence_file(private_response, app.config["UPLOAD_DIR"], original_name="private.png")
-    old_file = f.make_evidence_file(old_response, app.config["UPLOAD_DIR"], original_name="old.png")
+    private_file = f.make_evidence_file(private_response, app.config["STORAGE_DIR"], original_name="private.png")
+    old_file = f.make_evidence_file(old_response, app.config["STORAGE_DIR"], original_name="old.png")
     db.session.commit()
     return {"angkor": angkor, "old": old, "latest": latest, "photo": photo, "scan": scan,
             "private_file": private_file, "old_file": old_file, "public_finding": public_finding}
@@ -220,7 +220,7 @@ def test_files_not_shown_on_a_public_page_are_not_served(app, client, world, lis
     # A factory that is not listed (one cycle): its public finding's file stays private.
     cycle = released_cycles(world.mekong, days_ago(100))[0]
     finding = f.make_finding(cycle, "Overtime Wages", "Mekong overtime", publicly_reported=True)
-    mekong_file = f.make_evidence_file(f.make_public_response(finding, "Paid"), app.config["UPLOAD_DIR"])
+    mekong_file = f.make_evidence_file(f.make_public_response(finding, "Paid"), app.config["STORAGE_DIR"])
     db.session.commit()
     assert client.get(f"/transparency/files/{mekong_file.id}").status_code == 404
 
@@ -232,7 +232,7 @@ def test_evidence_is_public_only_once_an_ea_verified_the_response(app, client, w
 
     leave = db.session.scalar(db.select(Finding).filter_by(text="Annual leave not paid"))
     response = issues.response_for(leave.id)
-    payroll = f.make_evidence_file(response, app.config["UPLOAD_DIR"], original_name="payroll-faces.png")
+    payroll = f.make_evidence_file(response, app.config["STORAGE_DIR"], original_name="payroll-faces.png")
     db.session.commit()
     html = client.get(page_of(listed["angkor"])).get_data(as_text=True)
     card = html[html.index("Annual leave not paid"):]
@@ -246,8 +246,7 @@ def test_evidence_is_public_only_once_an_ea_verified_the_response(app, client, w
     assert "payroll-faces.png" in html
     assert app.test_client().get(f"/transparency/files/{payroll.id}").status_code == 200
     # Edited after verification: unverified again, and the file is private again until verified.
-    issues.save_response(leave, world.factory_user, "Leave paid from this month", response.version, [],
-                         app.config["UPLOAD_DIR"])
+    issues.save_response(leave, world.factory_user, "Leave paid from this month", response.version, [])
     db.session.commit()
     assert app.test_client().get(f"/transparency/files/{payroll.id}").status_code == 404
 
@@ -290,7 +289,7 @@ def test_a_release_counts_on_the_programme_s_local_day(app, world):
 def test_a_public_file_missing_on_disk_is_not_found(app, client, listed):
     from pathlib import Path
 
-    (Path(app.config["UPLOAD_DIR"]) / "evidence" / listed["photo"].stored_name).unlink()
+    (Path(app.config["STORAGE_DIR"]) / "evidence" / listed["photo"].stored_name).unlink()
     assert client.get(f"/transparency/files/{listed['photo'].id}").status_code == 404
 
 

@@ -11,6 +11,7 @@ import pytest
 from bwportal.domain.notices import outbox
 from bwportal.extensions import db
 from bwportal.jobs.outbox import relay
+from bwportal.jobs.queues import PRIORITY
 from bwportal.models import OutboxMessage, OutboxStatus
 from tests import factories as f
 
@@ -33,7 +34,7 @@ def _env(app) -> dict:
 def test_the_procfile_worker_sends_an_outbox_notice_in_burst_mode(app, world, mailbox):
     from bwportal.infra.redis_connection import get_redis
 
-    get_redis().delete("rq:queue:default")
+    get_redis().delete(*(f"rq:queue:{name}" for name in PRIORITY))
     f.make_notice(world.buyer, world.angkor, "worker-test:1")
     db.session.commit()
     assert relay(outbox.take_committed(db.session())) == 1
@@ -59,7 +60,7 @@ def test_the_cron_configuration_registers_the_periodic_jobs(app):
     assert "bwportal.jobs.deadlines.sweep 15 * * * *" in jobs
     assert "bwportal.jobs.outbox.relay_due * * * * *" in jobs
     assert "bwportal.jobs.ip_daily.mark_delayed_items 5 * * * *" in jobs
-    assert "bwportal.jobs.idempotency.expire_idempotency_keys 30 3 * * *" in jobs
+    assert "bwportal.jobs.idempotency.expire_idempotency_keys 40 3 * * *" in jobs
     assert "TZ=UTC" in _procfile("cron") and "cron_config.py" in _procfile("cron")
 
 

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Regexp
 
 from ...config import LOCALES
+from ...forms.base import PortalForm
 from ...forms.fields import MaxLength
 
 NOT_IN_LIST = _l("Please choose one of the options in the list.")
@@ -23,7 +23,7 @@ def choice(label, **kw):
     return SelectField(label, invalid_value_message=NOT_IN_LIST, invalid_choice_message=NOT_IN_LIST, **kw)
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(PortalForm):
     committee_short = StringField(_l("Committee name, short (PICC, LKS Bipartit, PC…)"), filters=[strip],
                                   validators=[InputRequired(_l("Please enter the committee's short name.")),
                                               MaxLength(40)])
@@ -44,7 +44,7 @@ for _locale in OTHER_LOCALES:
             StringField(_l("Name in full"), filters=[strip], validators=[MaxLength(200)]))
 
 
-class FactoryForm(FlaskForm):
+class FactoryForm(PortalForm):
     name = StringField(_l("Factory name"), filters=[strip],
                        validators=[InputRequired(_l("Please enter the factory's name.")), MaxLength(200)])
     address = TextAreaField(_l("Address"), filters=[strip], validators=[MaxLength(2000)])
@@ -55,12 +55,12 @@ class FactoryForm(FlaskForm):
                         validators=[InputRequired(_l("Please choose the lead Enterprise Advisor."))])
 
 
-class AdvisorForm(FlaskForm):
+class AdvisorForm(PortalForm):
     ea_id = choice(_l("Enterprise Advisor"), coerce=optional_id,
                    validators=[InputRequired(_l("Please choose an Enterprise Advisor."))])
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(PortalForm):
     email = StringField(_l("E-mail address"), filters=[strip],
                         validators=[InputRequired(_l("Please enter the e-mail address.")), MaxLength(254),
                                     EMAIL_SHAPE])
@@ -72,7 +72,7 @@ class InvitationForm(FlaskForm):
     is_account_manager = BooleanField(_l("Account manager: may invite and deactivate the factory's users"))
 
 
-class UserForm(FlaskForm):
+class UserForm(PortalForm):
     name = StringField(_l("Name"), filters=[strip],
                        validators=[InputRequired(_l("Please enter the person's name.")), MaxLength(200)])
     is_account_manager = BooleanField(_l("Account manager: may invite and deactivate the factory's users"))

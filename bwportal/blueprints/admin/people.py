@@ -90,7 +90,9 @@ def new_invitation():
     roles = (Role.FACTORY,) if factory is not None else ADMIN_INVITES
     form.role.choices = [(r.value, r.label) for r in roles]
     form.locale.choices = language_choices()
-    orgs = db.session.scalars(select(BuyerOrganisation).order_by(BuyerOrganisation.name))
+    # Only brands the programme serves (issue 17 item 5; the domain refuses any other).
+    orgs = db.session.scalars(select(BuyerOrganisation).where(
+        BuyerOrganisation.id.in_(people.brands_served(programme.id))).order_by(BuyerOrganisation.name))
     form.buyer_organisation_id.choices = [("", "—")] + [(o.id, o.name) for o in orgs]
     if factory is None:
         del form.is_account_manager

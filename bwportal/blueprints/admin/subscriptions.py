@@ -5,13 +5,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from ...domain import subscriptions as subs
-from ...forms.fields import MaxLength
+from ...forms.base import PortalForm
+from ...forms.fields import MaxLength, db_int
 from ...models import Subscription, SubscriptionStatus
 from ...web.unit_of_work import unit_of_work
 from ..scoping import load_scoped
@@ -22,7 +22,7 @@ def _strip(value):
     return " ".join(value.split()) if isinstance(value, str) else value
 
 
-class BuyerOrganisationForm(FlaskForm):
+class BuyerOrganisationForm(PortalForm):
     name = StringField(_l("Name of the brand"), filters=[_strip],
                        validators=[DataRequired(_l("Please enter the brand's name.")), MaxLength(200)])
 
@@ -68,7 +68,7 @@ def revoke_subscription(subscription_id: int):
         abort(404)
     flash(_("Subscription revoked: %(label)s.", label=label), "success")
     filters = {k: v for k, v in _filters().items() if v}
-    return redirect(url_for("admin.subscriptions", page=request.args.get("page", type=int), **filters))
+    return redirect(url_for("admin.subscriptions", page=request.args.get("page", type=db_int), **filters))
 
 
 # --- buyer organisations ---------------------------------------------------------------------

@@ -1,12 +1,12 @@
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from ...domain.assessments.findings_import import MAX_TEXT
+from ...forms.base import PortalForm
 from ...forms.dates import DayField
 from ...forms.fields import MaxLength, WholeNumberField
 
@@ -31,7 +31,7 @@ def choice_field(label, required_message=None):
                        invalid_value_message=NOT_IN_LIST, invalid_choice_message=NOT_IN_LIST)
 
 
-class StartCycleForm(FlaskForm):
+class StartCycleForm(PortalForm):
     """A new cycle begins with its advisory period (CYC-1): its number and start date."""
 
     number = WholeNumberField(
@@ -82,7 +82,7 @@ def assessor_choices(assessors) -> list:
     return [SelectChoice("", _l("— None —"))] + [SelectChoice(a.id, a.name) for a in assessors]
 
 
-class AssessmentForm(FlaskForm):
+class AssessmentForm(PortalForm):
     """The cycle's assessment, recorded once it took place."""
 
     assessment_date = DayField(
@@ -94,7 +94,7 @@ class AssessmentForm(FlaskForm):
         self.lead_assessor_id.choices = assessor_choices(assessors)
 
 
-class ReleaseDateForm(FlaskForm):
+class ReleaseDateForm(PortalForm):
     report_release_date = DayField(_l("Report release date"), validators=[Optional()])
 
     def __init__(self, cycle, *args, **kwargs):
@@ -108,7 +108,7 @@ class ReleaseDateForm(FlaskForm):
             raise ValidationError(RELEASE_BEFORE_ASSESSMENT)
 
 
-class FindingForm(FlaskForm):
+class FindingForm(PortalForm):
     cluster_id = choice_field(_l("Cluster"), _l("Please choose a cluster."))
     compliance_point_id = choice_field(_l("Compliance point"), _l("Please choose a compliance point."))
     text = TextAreaField(
@@ -141,7 +141,7 @@ class FindingForm(FlaskForm):
             raise ValidationError(_l("This compliance point is not in the chosen cluster."))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     file = FileField(
         _l("CSV or Excel (.xlsx) file"),
         validators=[FileRequired(_l("Please choose a file to upload."))],
@@ -150,5 +150,5 @@ class ImportForm(FlaskForm):
     )
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(PortalForm):
     payload = HiddenField()

@@ -16,9 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ...domain.assessments import cycles as ops
 from ...domain.assessments import findings_import as imports
+from ...domain.ip import assessor_comments
 from ...domain.policy import can
 from ...extensions import htmx
-from ...models import Cycle
+from ...models import Cycle, Role
 from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory, load_scoped
 from .forms import (
@@ -32,6 +33,7 @@ from .forms import (
 )
 
 bp = Blueprint("assessments", __name__, url_prefix="/factories/<int:factory_id>/cycles")
+bp.add_app_template_global(assessor_comments.comment_status, "lead_comment_status")
 
 IMPORT_SALT = "findings-import"
 
@@ -86,6 +88,8 @@ def create_cycle(factory_id: int):
             form.number.errors.append(_taken(form.number.data))
         except ops.CycleDatesRefused as refused:
             form.start_date.errors.append(str(refused.args[0]))
+        except assessor_comments.ReleaseRefused as refused:
+            form.report_release_date.errors.append(_release_refusal(refused))
         else:
             message = _("Cycle %(number)d recorded.", number=cycle.number)
             if not htmx:
@@ -122,7 +126,15 @@ def _release_form(cycle) -> ReleaseDateForm:
 def _assessment_form(factory, cycle, formdata=True) -> AssessmentForm:
     form = AssessmentForm(formdata=None, obj=cycle) if formdata is None else AssessmentForm()
     form.set_assessors(ops.programme_assessors(factory.programme_id))
+    if formdata is None and form.lead_assessor_id.data is None and current_user.role is Role.ASSESSOR:
+        form.lead_assessor_id.data = current_user.id  # most often who records it led it
     return form
+
+
+def _release_refusal(refused) -> str:
+    """002 §3.4.1: why the report is not released, with the items still without a comment."""
+    return " ".join([str(refused.message), "; ".join(
+        f"#{item.id} {item.area_of_improvement[:80]}" for item in refused.items)])
 
 
 def _page(factory, cycle, finding_form=None, release_form=None, assessment_form=None, status=200):
@@ -155,6 +167,8 @@ def record_assessment(factory_id: int, cycle_id: int):
         try:
             with unit_of_work():
                 ops.record_assessment(cycle, form.assessment_date.data, form.lead_assessor_id.data)
+        except ops.LeadAssessorMissing as refused:
+            form.lead_assessor_id.errors = [*form.lead_assessor_id.errors, str(refused.args[0])]
         except ops.CycleDatesRefused as refused:
             problem = str(refused.args[0])
         else:
@@ -206,8 +220,15 @@ def set_release_date(factory_id: int, cycle_id: int):
             return render_template("assessments/_report_facts.html", factory=factory, cycle=cycle,
                                    release_form=form, assessment_form=_assessment_form(factory, cycle, None)), 422
         return _page(factory, cycle, release_form=form, status=422)
-    with unit_of_work():
-        ops.set_release_date(cycle, form.report_release_date.data)
+    try:
+        with unit_of_work():
+            ops.set_release_date(cycle, form.report_release_date.data)
+    except assessor_comments.ReleaseRefused as refused:
+        form.report_release_date.errors = [*form.report_release_date.errors, _release_refusal(refused)]
+        if htmx:
+            return render_template("assessments/_report_facts.html", factory=factory, cycle=cycle,
+                                   release_form=form, assessment_form=_assessment_form(factory, cycle, None)), 422
+        return _page(factory, cycle, release_form=form, status=422)
     message = _("Release date saved.")
     if not htmx:
         flash(message, "success")

@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, InputRequired
 
+from ...forms.base import PortalForm
 from ...forms.fields import MaxLength
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PortalForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[InputRequired(_l("Please enter your e-mail address.")), MaxLength(254)],
@@ -20,12 +20,12 @@ class SignInForm(FlaskForm):
     next = HiddenField()
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(PortalForm):
     locale = SelectField(_l("Language"), validate_choice=True)
     next = HiddenField()
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(PortalForm):
     name = StringField(_l("Your name"), validators=[InputRequired(_l("Please enter your name.")), MaxLength(200)],
                        render_kw={"autocomplete": "name"})
     locale = SelectField(_l("Your language"), validate_choice=True,
@@ -58,7 +58,7 @@ def _new_password_fields(label):
     return password, confirm
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[InputRequired(_l("Please enter your e-mail address.")), MaxLength(254)],
@@ -66,11 +66,11 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(PortalForm):
     password, confirm = _new_password_fields(_l("Choose a new password"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current = PasswordField(
         _l("Your current password"),
         validators=[InputRequired(_l("Please enter your current password.")), MaxLength(1024)],
@@ -79,7 +79,7 @@ class ChangePasswordForm(FlaskForm):
     password, confirm = _new_password_fields(_l("New password"))
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(PortalForm):
     """A personal access token for the read API (API-1)."""
 
     name = StringField(_l("Token name"), validators=[InputRequired(_l("Please give the token a name, such as the "

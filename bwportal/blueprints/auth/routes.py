@@ -19,10 +19,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ...domain.notices import notify
 from ...domain.people import api_tokens, passwords
 from ...domain.people import management as people
-from ...domain.people.accounts import authenticate, record_sign_out
-from ...infra.mail import MailError, compose, send
+from ...domain.people.accounts import authenticate
+from ...domain.people.accounts import sign_out as end_this_session
 from ...web.i18n import language_choices
 from ...web.throttle import password_reset_limits, sign_in_limits
 from ...web.unit_of_work import unit_of_work
@@ -75,13 +76,21 @@ def sign_in():
 def sign_out():
     with unit_of_work():
         locale = session.get("locale")
-        record_sign_out(current_user)
+        end_this_session(current_user)
     logout_user()
     session.clear()
     if locale:
         session["locale"] = locale
     flash(_("You have signed out."), "info")
-    return redirect(url_for("auth.sign_in"))
+    return _clearing_site_data(redirect(url_for("auth.sign_in")))
+
+
+def _clearing_site_data(response):
+    """Drafts kept in this browser (localStorage) and cached pages go with the session: a
+    shared factory PC keeps nothing of the last person. app.js clears the drafts itself where
+    the browser ignores the header."""
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/language", methods=["GET", "POST"])
@@ -162,24 +171,8 @@ def too_many_attempts(error):
 
 # --- forgotten password ------------------------------------------------------------------
 
-def _mail_locale(user) -> str:
-    supported = current_app.config["LOCALES"]
-    if user.locale in supported:
-        return user.locale
-    programme = user.home_programme
-    return programme.default_locale if programme is not None and programme.default_locale in supported else "en"
-
-
-def _send_reset_link(reset, token: str) -> None:
-    hours = current_app.config["PASSWORD_RESET_HOURS"]
-    url = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("auth.reset_password", token=token)
-    message = compose("password_reset", reset.user.email, _mail_locale(reset.user), user=reset.user, url=url,
-                      hours=hours)
-    try:
-        send(message)
-    except MailError:
-        # The answer stays the same: telling the visitor would say the account exists.
-        current_app.logger.exception("password-reset mail to user %s failed", reset.user_id)
+def _reset_url(token: str) -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("auth.reset_password", token=token)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -187,10 +180,12 @@ def _send_reset_link(reset, token: str) -> None:
 def forgot_password():
     form = ForgotPasswordForm(email=request.args.get("email", "")[:254])
     if form.validate_on_submit():
+        hours = current_app.config["PASSWORD_RESET_HOURS"]
         with unit_of_work():
-            issued = passwords.request_reset(form.email.data, hours=current_app.config["PASSWORD_RESET_HOURS"])
-        if issued is not None:
-            _send_reset_link(*issued)
+            issued = passwords.request_reset(form.email.data, hours=hours)
+            if issued is not None:  # the e-mail goes through the outbox: no SMTP in this request
+                reset, token = issued
+                notify.password_reset_link(reset, _reset_url(token), hours)
         flash(_("If an account exists for %(email)s, we have sent it a link to choose a new password. "
                 "Check your e-mail.", email=form.email.data.strip()), "info")
         return redirect(url_for("auth.sign_in"))
@@ -314,4 +309,4 @@ def sign_out_everywhere():
     if locale:
         session["locale"] = locale
     flash(_("You have signed out on every device and browser."), "info")
-    return redirect(url_for("auth.sign_in"))
+    return _clearing_site_data(redirect(url_for("auth.sign_in")))

@@ -93,4 +93,4 @@ def request_subscription(listed_id: int):
     if htmx:
         return _factories_page(message=message)
     flash(message, "success")
-    return redirect(url_for("buyers.factories", q=_query() or None, page=request.args.get("page", type=int)))
+    return redirect(url_for("buyers.factories", q=_query() or None, page=request.args.get("page", type=db_int)))

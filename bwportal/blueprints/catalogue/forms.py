@@ -1,14 +1,14 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 
 from ...config import LOCALES
 from ...domain.programmes.catalogues import MAX_COURSE_DAYS, MAX_QUESTION_TEXT
+from ...forms.base import PortalForm
 from ...forms.fields import MaxLength, WholeNumberField
 
 
-class CatalogueEntryForm(FlaskForm):
+class CatalogueEntryForm(PortalForm):
     name = StringField(_l("Name (English)"), validators=[InputRequired(_l("Please enter a name.")), MaxLength(200)])
     active = BooleanField(_l("In use"), default=True)
     cluster_id = SelectField(_l("Cluster"), coerce=int, validate_choice=True)
@@ -39,11 +39,11 @@ def wording_field_name(question_key: str, locale: str) -> str:
     return f"{question_key}__{locale}"
 
 
-def question_form(section, data: dict | None = None) -> FlaskForm:
+def question_form(section, data: dict | None = None) -> PortalForm:
     """A form for one report section: per question "hidden for this programme" and the
     programme's own wording in every language (empty: the portal's translation)."""
 
-    class QuestionsForm(FlaskForm):
+    class QuestionsForm(PortalForm):
         pass
 
     for q in section.questions:

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from ...domain.annexes import committee as ops
+from ...forms.base import PortalForm
 from ...forms.dates import DayField
 from ...forms.fields import CheckboxListField, MaxLength
 from ...models import Gender, HowChosen, MemberRole
@@ -50,7 +50,7 @@ def _select(label, enum, required_message=None):
                        validators=validators, invalid_value_message=NOT_IN_LIST, invalid_choice_message=NOT_IN_LIST)
 
 
-class MemberForm(FlaskForm):
+class MemberForm(PortalForm):
     """The EA's form for one member."""
 
     name = StringField(FIELD_LABELS["name"], filters=[strip],
@@ -71,7 +71,7 @@ class MemberForm(FlaskForm):
                 "how_chosen": HowChosen(self.how_chosen.data), "since": self.since.data, "until": self.until.data}
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(PortalForm):
     """The factory's proposed change: a new member, new details for one, or the end of one's membership."""
 
     action = RadioField(_l("What do you propose?"), choices=[SelectChoice(k, v) for k, v in ACTION_LABELS.items()],
@@ -131,7 +131,7 @@ class ProposalForm(FlaskForm):
         return self.members.get(self.member_id.data)
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(PortalForm):
     meeting_date = DayField(_l("Date of the meeting"),
                             validators=[InputRequired(_l("Please enter the date of the meeting."))])
     attendees = CheckboxListField(_l("Members who attended"), coerce=id_or_invalid, validate_choice=False)

@@ -2,7 +2,7 @@
 download it. The request only queues the job; the page shows its progress (an htmx partial
 that asks again every 2 s, or a Refresh link without JavaScript)."""
 
-from flask import Blueprint, abort, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
@@ -58,11 +58,9 @@ def status(factory_id: int, document_id: int):
 @login_required
 def download(factory_id: int, document_id: int):
     _factory, document = _load(factory_id, document_id)
-    path = documents.stored_path(document) if documents.state(document) == "ready" else None
-    if path is None:
+    response = documents.send(document, conditional=True) if documents.state(document) == "ready" else None
+    if response is None:
         abort(404)
-    response = send_file(path, mimetype="application/pdf", as_attachment=True,
-                         download_name=documents.download_name(document), max_age=0, conditional=True)
     response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
     response.headers.pop("Expires", None)
     response.headers["X-Content-Type-Options"] = "nosniff"

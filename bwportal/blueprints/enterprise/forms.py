@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, NumberRange, Optional, Regexp
 
+from ...forms.base import PortalForm
 from ...forms.fields import CheckboxListField, MaxLength, WholeNumberField
 
 MAX_EMPLOYEES = 1_000_000
@@ -11,7 +11,7 @@ MAX_EMPLOYEES = 1_000_000
 PHONE_PATTERN = r"^\+?[0-9 ()./-]{6,40}$"
 
 
-class EnterpriseForm(FlaskForm):
+class EnterpriseForm(PortalForm):
     name = StringField(
         _l("Factory name"),
         validators=[InputRequired(_l("Please enter the factory name.")), MaxLength(200)],

@@ -1,54 +1,35 @@
-"""GET /healthz: is the database reachable, and Redis where one is configured."""
+"""Health for load balancers and operators (issue 18 item 4).
 
-from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
+- ``/livez``: liveness, the process answers (no database): restart it when this fails.
+- ``/readyz``: readiness, the database answers: send it requests while this is 200. Redis
+  down does not fail it: pages and saves work without Redis (jobs wait in the outbox).
+- ``/healthz`` (and ``/status``): the status page, everything with the outbox figures; 503 only
+  when the database is down, so a load balancer still pointed at it keeps the nodes in.
+"""
 
-from ...extensions import db
-from ...infra.redis_connection import get_redis
+from flask import Blueprint, jsonify
+
+from ...infra import health
 
 bp = Blueprint("health", __name__)
 
 
-def _database_state() -> str:
-    try:
-        db.session.execute(text("SELECT 1"))
-        return "ok"
-    except Exception:  # any failure to reach the database is "down", never a 500
-        db.session.rollback()
-        return "down"
+@bp.get("/livez")
+def livez():
+    return jsonify(status="ok")
 
 
-def _redis_state() -> str:
-    if not current_app.config["REDIS_URL"]:
-        return "not configured"
-    try:
-        get_redis().ping()
-        return "ok"
-    except Exception:
-        return "down"
-
-
-def _queues() -> dict:
-    """The outbox's depth and the age of its oldest unsent row, and RQ's queue length."""
-    from ...domain.notices.outbox import pending_summary
-
-    try:
-        state = pending_summary()
-    except Exception:  # the database is down: already said above
-        db.session.rollback()
-        return {}
-    if current_app.config["REDIS_URL"]:
-        try:
-            from rq import Queue
-
-            state["rq_queued"] = Queue("default", connection=get_redis()).count
-        except Exception:
-            state["rq_queued"] = None
-    return state
+@bp.get("/readyz")
+def readyz():
+    database = health.database_state()
+    ready = database == "ok"
+    return jsonify(status="ok" if ready else "down", database=database), 200 if ready else 503
 
 
 @bp.get("/healthz")
+@bp.get("/status")
 def healthz():
-    state = {"database": _database_state(), "redis": _redis_state()}
+    state = {"database": health.database_state(), "redis": health.redis_state()}
     healthy = state["database"] == "ok" and state["redis"] != "down"
-    return jsonify(status="ok" if healthy else "degraded", outbox=_queues(), **state), 200 if healthy else 503
+    status = "ok" if healthy else "degraded" if state["database"] == "ok" else "down"
+    return jsonify(status=status, outbox=health.queue_state(), **state), 200 if state["database"] == "ok" else 503

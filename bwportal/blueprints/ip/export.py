@@ -3,12 +3,15 @@ work in spreadsheets."""
 
 import csv
 import io
+import tempfile
 
-from flask import Response
+from flask import Response, request
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
+from werkzeug.wsgi import wrap_file
 
 from ...domain.ip.status import effective_status
+from ...forms.text import multi_line
 from .labels import FIELD_LABELS
 
 
@@ -50,30 +53,61 @@ def rows(items, today):
 
 
 def _safe(value):
-    """Spreadsheets run cells that start with = + - @ as formulas; factory text must stay text."""
+    """Spreadsheets run cells that start with = + - @ as formulas; factory text must stay text.
+    XML refuses the control characters older imports let in (a vertical tab made the export
+    answer 500 for good): they are dropped here too."""
+    if isinstance(value, str):
+        value = multi_line(value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
 
 
-def response(factory, items, today, fmt: str) -> Response:
+# A file up to this size is built in memory; a larger one (an IP of thousands of items) spills to
+# a temporary file, so an export never holds the whole file in the worker's memory.
+SPOOL_BYTES = 1024 * 1024
+
+
+def response(factory, items, today, fmt: str) -> tuple[Response, int]:
+    """The file of ``items`` (any iterable: the route passes the database's rows in batches) and
+    how many items it holds. The file is written to a spooled temporary file and sent from it in
+    chunks."""
     name = f"improvement-plan-{factory.id}-{today.isoformat()}.{fmt}"
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    counted = _Counter(items)
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerows(rows(items, today))
-        body = "\ufeff" + buffer.getvalue()  # BOM: Excel then reads UTF-8 (Khmer, Bengali…) correctly
+        text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+        text.write("\ufeff")  # BOM: Excel then reads UTF-8 (Khmer, Bengali…) correctly
+        csv.writer(text).writerows(rows(counted, today))
+        text.flush()
+        text.detach()  # the spool stays open for sending
         mimetype = "text/csv; charset=utf-8"
     else:
         # Imported here, not at start-up: every process (the PDF worker too) would hold it.
         from openpyxl import Workbook
 
+        # write_only: rows go to disk as they come, not into a tree of cells.
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(_("Improvement Plan")[:31])
-        for row in rows(items, today):
+        for row in rows(counted, today):
             sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        body = buffer.getvalue()
+        workbook.save(spool)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    size = spool.tell()
+    spool.seek(0)
+    answer = Response(wrap_file(request.environ, spool), mimetype=mimetype, direct_passthrough=True,
+                      headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    answer.content_length = size
+    return answer, counted.count
+
+
+class _Counter:
+    """Iterates ``items`` once, counting them (the audit trail records how many left)."""
+
+    def __init__(self, items):
+        self.items, self.count = items, 0
+
+    def __iter__(self):
+        for item in self.items:
+            self.count += 1
+            yield item

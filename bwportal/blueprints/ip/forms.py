@@ -4,16 +4,18 @@ neither rendered as inputs nor accepted; the routes refuse them if a client send
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from ...domain.ip.operations import REQUIRED_FIELDS, REQUIRED_FOR_NEW_ADVISORY
 from ...domain.ip.status import CHECKS
 from ...domain.policy import IP_FIELD_OWNERS, IP_STATUS_SETTABLE, ip_writable_fields
+from ...forms.base import PortalForm
 from ...forms.dates import DayField
 from ...forms.fields import MaxLength
 from ...models import IPStatus, Role
+from ..public_issues.forms import ACCEPT
 from .labels import FIELD_LABELS
 
 REQUIRED_MESSAGES = {
@@ -28,11 +30,22 @@ REQUIRED_MESSAGES = {
 }
 
 
+def programme_today() -> date:
+    """Today in the signed-in user's programme (the verification form's default completion
+    date; the verify page sets the factory's own)."""
+    from flask_login import current_user
+
+    from ...domain.time import today_in
+
+    programme = getattr(current_user, "programme", None)
+    return today_in(programme.timezone) if programme is not None else today_in("UTC")
+
+
 def _int_or_none(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class IPItemForm(FlaskForm):
+class IPItemForm(PortalForm):
     area_of_improvement = TextAreaField(FIELD_LABELS["area_of_improvement"], validators=[MaxLength(5000)])
     cluster_id = SelectField(FIELD_LABELS["cluster_id"], coerce=_int_or_none, validate_choice=False)
     compliance_point_id = SelectField(FIELD_LABELS["compliance_point_id"], coerce=_int_or_none,
@@ -124,7 +137,7 @@ def build_item_form(user, origin, catalogues, *, item=None, formdata=None, new_a
 _STATUS_ORDER = (IPStatus.PENDING, IPStatus.IN_PROGRESS, IPStatus.DELAYED, IPStatus.COMPLETED)
 
 
-class NewAdvisoryItemForm(FlaskForm):
+class NewAdvisoryItemForm(PortalForm):
     """What a factory adds on top of the item fields for an item found during advisory."""
 
     cycle_id = SelectField(_l("Cycle"), coerce=_int_or_none, validate_choice=False)
@@ -133,23 +146,37 @@ class NewAdvisoryItemForm(FlaskForm):
                                validators=[InputRequired(_l("Please say who raised this issue."))])
 
 
-class RemediatedForm(FlaskForm):
+class RemediatedForm(PortalForm):
     note = TextAreaField(_l("What was done"), validators=[
         InputRequired(_l("Please say what was done, so the Enterprise Advisor can verify it.")), MaxLength(5000)])
 
 
-class CommentForm(FlaskForm):
+class EvidenceForm(PortalForm):
+    """Files for an IP item (issue 19), checked by content in the domain, with the progress they show."""
+
+    files = MultipleFileField(_l("Evidence files"), render_kw={"accept": ACCEPT})
+    evidence_note = TextAreaField(_l("What these files show"), validators=[Optional(), MaxLength(5000)],
+                                  render_kw={"dir": "auto", "rows": 3})
+
+
+class CommentForm(PortalForm):
     body = TextAreaField(_l("Comment"), validators=[InputRequired(_l("Please write a comment.")), MaxLength(5000)])
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(PortalForm):
     check_committee_agrees = BooleanField(CHECKS[0][1])
     check_evidence_reviewed = BooleanField(CHECKS[1][1])
     check_root_causes_followed = BooleanField(CHECKS[2][1])
-    completion_date = DayField(_l("Completion date"), default=date.today,
+    # IP-8, 002 §3.3: an item not repeated in the new assessment is reviewed with the committee instead.
+    root_causes_addressed = BooleanField(_l("The committee confirms that the underlying root causes are addressed."))
+    grievance_mechanism_review = TextAreaField(_l("Effectiveness of the grievance mechanism"),
+                                               validators=[MaxLength(5000)])
+    grievance_enhancement = TextAreaField(_l("Enhancements made to the grievance mechanism"),
+                                          validators=[MaxLength(5000)])
+    completion_date = DayField(_l("Completion date"), default=programme_today,
                                      validators=[InputRequired(_l("Please enter the completion date."))])
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(PortalForm):
     comment = TextAreaField(_l("Why it is returned"), validators=[
         InputRequired(_l("Please tell the factory what is still missing.")), MaxLength(5000)])

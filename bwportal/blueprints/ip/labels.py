@@ -27,6 +27,8 @@ FIELD_LABELS = {
     "completion_date": _l("Completion date"),
     "finding": _l("Finding"),
     "needs_worker_interviews": _l("Needs worker interviews before completion"),
+    "grievance_mechanism_review": _l("Effectiveness of the grievance mechanism"),
+    "grievance_enhancement": _l("Enhancements made to the grievance mechanism"),
 }
 
 _CATALOGUES = {

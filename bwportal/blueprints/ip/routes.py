@@ -10,29 +10,47 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from ...domain import uploads as chunked
 from ...domain.assessments.cycles import cycles_of
+from ...domain.ip import assessor_comments
+from ...domain.ip import evidence as evidence_ops
 from ...domain.ip import operations as ops
-from ...domain.ip.assessment_import import apply_import, latest_cycle, plan_import
+from ...domain.ip.assessment_import import AlreadyImported, apply_import, latest_cycle, plan_import
 from ...domain.ip.queries import (
     Filters,
-    ip_items,
     latest_assessor_comments,
+    ordered_items,
     record_export,
     status_counts,
+    stream_items,
     verification_entries,
+    verification_queue_query,
     visit_dates,
 )
-from ...domain.ip.status import CHECKS, effective_status, is_overdue, verification_due
+from ...domain.ip.status import CHECKS, NotRepeatedReview, effective_status, is_overdue, verification_due
 from ...domain.policy import IP_FIELD_OWNERS, can
 from ...domain.programmes import catalogues
+from ...domain.public.issues import Refusal, check_files
 from ...domain.tenancy import visible_factory_ids
 from ...domain.time import factory_today
 from ...extensions import db, htmx
-from ...models import AdvisoryVisit, EventKind, IPEvent, IPItem, IPStatus, Origin
+from ...forms.fields import db_int
+from ...infra.storage import storage
+from ...models import AdvisoryVisit, IPEvent, IPItem, IPItemFile, IPStatus, Origin
+from ...web.paging import paginate
 from ...web.unit_of_work import unit_of_work
+from ..public_issues.files import send_evidence
 from ..scoping import load_factory, load_owned
 from . import export
-from .forms import CommentForm, NewAdvisoryItemForm, RemediatedForm, ReturnForm, VerifyForm, build_item_form
+from .forms import (
+    CommentForm,
+    EvidenceForm,
+    NewAdvisoryItemForm,
+    RemediatedForm,
+    ReturnForm,
+    VerifyForm,
+    build_item_form,
+)
 from .labels import FIELD_LABELS, describe
 
 bp = Blueprint("ip", __name__)
@@ -74,8 +92,8 @@ def _filters() -> Filters:
     args = request.args
     filters = Filters(lead=args.get("lead", "").strip()[:200], overdue=args.get("overdue") == "1",
                       review=args.get("review") == "1")
-    if args.get("cluster", "").isdigit():
-        filters.cluster_id = int(args["cluster"])
+    # A number the database can hold (2147483648 was a 500 on PostgreSQL), else no filter.
+    filters.cluster_id = args.get("cluster", type=db_int)
     if args.get("status") in {s.value for s in IPStatus}:
         filters.status = IPStatus(args["status"])
     if args.get("origin") in {o.value for o in Origin}:
@@ -83,6 +101,11 @@ def _filters() -> Filters:
     if args.get("public") in ("yes", "no"):
         filters.public = args["public"] == "yes"
     return filters
+
+
+def _wait(item, today):
+    """IP-6: where an item that needs worker interviews stands (None for any other)."""
+    return ops.interviews_wait(item, today) if item.needs_worker_interviews and item.status.is_open else None
 
 
 def _card_context(factory, items) -> dict:
@@ -104,9 +127,11 @@ def index(factory_id: int):
     factory = load_factory(factory_id, "ip.view")
     filters = _filters()
     today = _today(factory)
-    items = ip_items(factory.id, filters, today)
+    page = paginate(ordered_items(factory.id, filters, today))  # a page at a time, however long the plan
+    items = page.items
     return render_template(
-        "ip/index.html", factory=factory, items=items, filters=filters, counts=status_counts(factory.id, today),
+        "ip/index.html", factory=factory, items=items, page=page, filters=filters,
+        counts=status_counts(factory.id, today),
         clusters=catalogues.clusters_of(factory.programme_id), statuses=list(IPStatus), origins=list(Origin),
         **_card_context(factory, items),
     )
@@ -120,9 +145,9 @@ def export_items(factory_id: int, fmt: str):
         factory = load_factory(factory_id, "ip.export")
         today = _today(factory)
         filters = _filters()
-        items = ip_items(factory.id, filters, today)
-        response = export.response(factory, items, today, fmt)
-        record_export(current_user, factory, fmt, filters, len(items))
+        # read in batches and written to a spooled file: 10,000 items never sit in memory at once
+        response, count = export.response(factory, stream_items(factory.id, filters, today), today, fmt)
+        record_export(current_user, factory, fmt, filters, count)
     return response
 
 
@@ -136,13 +161,86 @@ def item(factory_id: int, item_id: int):
     return _item_page(factory, item)
 
 
-def _item_page(factory, item, comment_form=None, remediated_form=None):
+def _item_page(factory, item, comment_form=None, remediated_form=None, evidence_form=None, **context):
     """The item page with its timeline; a form given here shows its errors."""
     events = list(db.session.scalars(select(IPEvent).where(IPEvent.item_id == item.id).order_by(IPEvent.id)))
+    awaiting = assessor_comments.report_awaiting_release(factory.id)
     return render_template(
         "ip/item.html", factory=factory, item=item, events=events, comment_form=comment_form or CommentForm(),
-        remediated_form=remediated_form or RemediatedForm(), **_card_context(factory, [item]),
+        wait=_wait(item, _today(factory)), awaiting_report=awaiting,
+        lead_comments=assessor_comments.may_comment(current_user, awaiting),
+        remediated_form=remediated_form or RemediatedForm(), evidence_form=evidence_form or EvidenceForm(),
+        **_evidence_context(item), **_card_context(factory, [item]), **context,
     )
+
+
+def _evidence_context(item) -> dict:
+    shown = can(current_user, "ip.view_evidence")
+    return {"evidence_files": evidence_ops.files_of(item) if shown else [], "evidence_shown": shown,
+            "evidence_max_files": evidence_ops.MAX_FILES,
+            "evidence_max_mb": evidence_ops.MAX_FILE_BYTES // (1024 * 1024)}
+
+
+# --- evidence (issue 19) ---------------------------------------------------------------
+
+def _refusal(refused) -> str:
+    if refused.reason is Refusal.TOO_LARGE:
+        return _("“%(name)s” is larger than %(size)d MB and was not accepted.",
+                 name=refused.name, size=evidence_ops.MAX_FILE_BYTES // (1024 * 1024))
+    if refused.reason is Refusal.EMPTY:
+        return _("“%(name)s” is empty and was not accepted.", name=refused.name)
+    return _("“%(name)s” is not a PNG, JPEG or WebP image or a PDF document, so it was not accepted.",
+             name=refused.name)
+
+
+@bp.post(PREFIX + "/<int:item_id>/evidence")
+@login_required
+def add_evidence(factory_id: int, item_id: int):
+    factory = load_factory(factory_id, "ip.add_evidence")
+    item = _item(factory, item_id)
+    form = EvidenceForm()
+    chosen = [(f.filename, f.stream) for f in request.files.getlist("files") if f and f.filename]
+    # Files sent ahead in chunks by the upload script come as tokens; kept if the form comes back.
+    sent, sent_files = chunked.finished(factory, current_user, request.form.getlist("upload"))
+    accepted, refused = check_files(chosen + sent_files)
+    errors = [_refusal(r) for r in refused]
+    if not form.validate() or errors or not accepted:
+        if not accepted and not errors:
+            errors = [_("Please choose at least one file.")]
+        form.files.errors = list(form.files.errors) + errors
+        return _item_page(factory, item, evidence_form=form, kept_uploads=sent,
+                          chosen=[name for name, _stream in chosen]), 422
+    keys = []
+    try:
+        with unit_of_work():
+            _rows, keys = evidence_ops.add_evidence(item, current_user, accepted, form.evidence_note.data or "")
+            attached = chunked.consume(sent)
+    except evidence_ops.EvidenceRefused as refusal:
+        evidence_ops.discard(keys)
+        form.files.errors = [str(refusal.message)]
+        return _item_page(factory, item, evidence_form=form, kept_uploads=sent), 422
+    except Exception:
+        evidence_ops.discard(keys)
+        raise
+    chunked.remove_chunks(attached)
+    flash(_("Evidence added."), "success")
+    return redirect(url_for("ip.item", factory_id=factory.id, item_id=item.id, _anchor="evidence"))
+
+
+@bp.get(PREFIX + "/<int:item_id>/evidence/<int:evidence_id>")
+@login_required
+def evidence_file(factory_id: int, item_id: int, evidence_id: int):
+    with unit_of_work():
+        # recorded before the file leaves: a download that cannot be recorded is not sent
+        factory = load_factory(factory_id, "ip.view_evidence")
+        item = _item(factory, item_id)
+        evidence = load_owned(factory, IPItemFile, evidence_id)
+        if evidence.item_id != item.id:
+            abort(404)
+        if storage().size(evidence.storage_key) is None:
+            abort(404)
+        evidence_ops.record_download(item, current_user, evidence)
+    return send_evidence(evidence, "private", key=evidence.storage_key)
 
 
 @bp.get(PREFIX + "/<int:item_id>/card")
@@ -177,6 +275,9 @@ def edit(factory_id: int, item_id: int):
             form.version.data = item.version
         except ops.StatusNotAllowed:
             form.status.errors.append(_("Please choose one of the listed options."))
+            status = 422
+        except ops.BadCompletionDate as refused:  # what was typed comes back, with why
+            form.completion_date.errors.append(str(refused.args[0]))
             status = 422
         except ops.FieldNotWritable:
             abort(403)
@@ -297,16 +398,18 @@ def report_remediated(factory_id: int, item_id: int):
 def add_comment(factory_id: int, item_id: int):
     factory = load_factory(factory_id, "ip.view")
     item = _item(factory, item_id)
-    if can(current_user, "ip.assessor_comment"):
-        kind = EventKind.ASSESSOR_COMMENT
-    elif can(current_user, "ip.comment"):
-        kind = EventKind.COMMENT
-    else:
+    lead = can(current_user, "ip.assessor_comment")  # for an assessment report (002 §3.4.1)
+    if not lead and not can(current_user, "ip.comment"):
         abort(403)
+    if lead:  # refused before reading the form: only the lead (or an admin), while a report awaits
+        assessor_comments.report_to_comment_for(factory.id, current_user)
     form = CommentForm()
     if form.validate_on_submit():
         with unit_of_work():
-            ops.comment(item, current_user, form.body.data.strip(), kind)
+            if lead:  # only the assessment's lead assessor, or an admin: refused otherwise
+                assessor_comments.comment(item, current_user, form.body.data.strip())
+            else:
+                ops.comment(item, current_user, form.body.data.strip())
         flash(_("Comment added."), "success")
         return redirect(url_for("ip.item", factory_id=factory.id, item_id=item.id, _anchor="history"))
     return _item_page(factory, item, comment_form=form), 422
@@ -319,13 +422,18 @@ def verify(factory_id: int, item_id: int):
     item = _item(factory, item_id)
     form = VerifyForm()
     today = _today(factory)
-    newer = ops.newer_assessment_exists(item, today)
+    if not form.is_submitted():
+        form.completion_date.data = today  # the programme's day, not the server's
     status, reasons = 200, []
     if form.validate_on_submit():
         checks = {name: form[name].data for name, _label in CHECKS}
+        review = NotRepeatedReview(root_causes_addressed=form.root_causes_addressed.data,
+                                   grievance_mechanism=form.grievance_mechanism_review.data or "",
+                                   enhancement=form.grievance_enhancement.data or "")
         try:
             with unit_of_work():
-                ops.complete(item, current_user, form.completion_date.data, checks, newer)
+                ops.complete(item, current_user, form.completion_date.data, checks, today, review,
+                             _seen_version())
         except ops.CannotComplete as refused:
             reasons, status = refused.reasons, 422
         else:
@@ -359,9 +467,15 @@ def return_item(factory_id: int, item_id: int):
         return redirect(_back(factory, item))
     if form.validate_on_submit():
         with unit_of_work():
-            ops.return_to_factory(item, current_user, form.comment.data.strip())
+            ops.return_to_factory(item, current_user, form.comment.data.strip(), _seen_version())
         return _verified(factory, item, _("Returned to the factory with your comment."))
     return _verification_page(factory, item, VerifyForm(), form, []), 422
+
+
+def _seen_version() -> int | None:
+    """The item's version the verification form was shown with (absent from older pages)."""
+    value = request.form.get("seen_version", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 def _verified(factory, item, message: str):
@@ -377,8 +491,8 @@ def _verification_page(factory, item, form, return_form, reasons):
     today = _today(factory)
     template = "ip/_queue_entry.html" if _inline() else "ip/verify.html"
     return render_template(template, factory=factory, item=item, form=form, return_form=return_form,
-                           reasons=reasons, newer=ops.newer_assessment_exists(item, today), today=today,
-                           entry=_queue_entry(item))
+                           reasons=reasons, wait=_wait(item, today), today=today,
+                           entry=_queue_entry(item), **_evidence_context(item))
 
 
 # Where the verification forms were posted from: the queue, the EA's inbox, or the item page.
@@ -408,8 +522,10 @@ def _queue_entry(item, dates=None):
 def queue():
     if not can(current_user, "ip.verify"):
         abort(403)
-    entries = verification_entries(visible_factory_ids(current_user))
-    return render_template("ip/queue.html", entries=entries, form=VerifyForm(), return_form=ReturnForm())
+    factory_ids = visible_factory_ids(current_user)
+    page = paginate(verification_queue_query(factory_ids))
+    entries = verification_entries(factory_ids, page.items)
+    return render_template("ip/queue.html", entries=entries, page=page, form=VerifyForm(), return_form=ReturnForm())
 
 
 # --- a new assessment into the IP ------------------------------------------------------
@@ -435,8 +551,12 @@ def import_findings(factory_id: int):
                                            "is followed up.")
                 merges[finding.id] = (int(choice), comment_text)
         if not errors:
-            with unit_of_work():
-                counts = apply_import(plan, current_user, merges)
+            try:
+                with unit_of_work():
+                    counts = apply_import(plan, current_user, merges)
+            except AlreadyImported as refused:
+                flash(str(refused.message), "info")
+                return redirect(url_for("ip.index", factory_id=factory.id))
             flash(_("Imported: %(created)s new items, %(merged)s merged, %(flagged)s to review with the committee.",
                     created=counts["created"], merged=counts["merged"], flagged=counts["flagged"]), "success")
             return redirect(url_for("ip.index", factory_id=factory.id))

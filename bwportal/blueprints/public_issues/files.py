@@ -1,8 +1,9 @@
 """Serving an evidence file: from outside static, under the name the user gave it, never sniffed."""
 
-from flask import abort, current_app, send_file
+from flask import abort
 
-from ...domain.public.issues import display_name, stored_path
+from ...domain.public.issues import display_name, stored_key
+from ...infra.storage import send
 
 # The types the upload check accepts (domain.public_issues.detect_type), with their extensions.
 # Images are shown in the browser; anything else is a download.
@@ -22,22 +23,23 @@ def download_name(evidence) -> str:
     return name
 
 
-def send_evidence(evidence, cache_control: str):
-    """The stored file as an inline image or a download (PDF); 404 if it is not on disk."""
-    path = stored_path(current_app.config["UPLOAD_DIR"], evidence.stored_name)
-    if path is None:
-        abort(404)
+def send_evidence(evidence, cache_control: str, key: str | None = None):
+    """The stored file as an inline image or a download (PDF); 404 if it is not stored. ``key``:
+    the storage key where the row names it itself (an IP item's file); else from its stored name."""
+    key = key or stored_key(evidence.stored_name)
     # Only the upload check writes these rows; a type off its list (a row written some other
     # way) is never given to the browser to render.
     known = evidence.content_type in _EXTENSIONS
-    response = send_file(
-        path,
+    response = send(
+        key,
         mimetype=evidence.content_type if known else "application/octet-stream",
         as_attachment=evidence.content_type not in _INLINE,
         download_name=download_name(evidence),
-        max_age=0,
-    )
+    ) if key is not None else None
+    if response is None:
+        abort(404)
     response.headers["Cache-Control"] = cache_control
     response.headers.pop("Expires", None)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+

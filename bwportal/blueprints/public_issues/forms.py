@@ -1,12 +1,12 @@
 """The factory's response to a publicly reported finding (PUB-2)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired
 
 from ...domain.public.issues import MAX_TEXT
+from ...forms.base import PortalForm
 from ...forms.fields import MaxLength
 
 ACCEPT = "image/png,image/jpeg,image/webp,application/pdf,.png,.jpg,.jpeg,.webp,.pdf"
@@ -16,7 +16,7 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(PortalForm):
     text = TextAreaField(
         _l("The factory's response"),
         filters=[strip],

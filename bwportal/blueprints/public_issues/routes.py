@@ -1,19 +1,22 @@
 """Publicly reported issues (PUB-1, PUB-2): the findings of a cycle that are publicly
 reported, the factory's responses with evidence files, and the EA's verification."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ...domain import uploads as chunked
 from ...domain.assessments.cycles import cycles_of
 from ...domain.ip.status import effective_status
 from ...domain.public import issues as ops
 from ...domain.time import today_in
 from ...extensions import db, htmx
+from ...forms.fields import db_int
 from ...models import EvidenceFile, Finding
+from ...web.paging import paginate
 from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory, load_owned
 from .files import send_evidence
@@ -55,10 +58,6 @@ def _version(value) -> int | None:
         return -1  # mangled: can only be stale
 
 
-def _upload_dir() -> str:
-    return current_app.config["UPLOAD_DIR"]
-
-
 def _card_context(factory) -> dict:
     return {"today": today_in(factory.programme.timezone), "effective_status": effective_status}
 
@@ -77,14 +76,15 @@ def index(factory_id: int):
     factory = load_factory(factory_id, "public.view")
     cycles = cycles_of(factory.id)
     cycle = cycles[0] if cycles else None
-    chosen = request.args.get("cycle", type=int)
+    chosen = request.args.get("cycle", type=db_int)
     if chosen is not None:
         cycle = next((c for c in cycles if c.id == chosen), None)
         if cycle is None:
             abort(404)  # not a cycle of this factory
-    issues = ops.public_findings(cycle.id) if cycle else []
+    page = paginate(ops.public_findings_query(cycle.id)) if cycle else None  # a page at a time (issue 18)
+    issues = ops.issues_of(page.items) if page else []
     return render_template("public_issues/index.html", factory=factory, cycles=cycles, cycle=cycle,
-                           issues=issues, **_card_context(factory))
+                           issues=issues, page=page, **_card_context(factory))
 
 
 # --- the factory's response ------------------------------------------------------------------
@@ -130,8 +130,12 @@ def respond(factory_id: int, finding_id: int):
         form.version.data = response.version if response else ""
         return _render_respond(factory, finding, response, form)
 
-    uploads = _uploads()
-    chosen = [ops.display_name(name) for name, _stream in uploads]
+    chosen = [ops.display_name(name) for name, _stream in _uploads()]
+    # Files sent ahead in chunks (the upload script) are attached like chosen ones, and kept
+    # (their tokens come back in the form) when the form is shown again.
+    sent, sent_files = chunked.finished(factory, current_user, request.form.getlist("upload"))
+    uploads = _uploads() + sent_files
+    kept = {"kept_uploads": sent, "chosen": chosen}
     if "copy_from_ip" in request.form:
         # Fill the text from the IP item; nothing is saved yet, the files must be chosen again.
         item = finding.ip_item
@@ -144,7 +148,7 @@ def respond(factory_id: int, finding_id: int):
             form.text.data = ops.with_ip_text(form.text.data or "", ip_text)
             note = _("The actions and progress of the Improvement Plan item were copied into the text. "
                      "Check it, then save.")
-        return _render_respond(factory, finding, response, form, chosen=chosen, copy_note=note)
+        return _render_respond(factory, finding, response, form, copy_note=note, **kept)
 
     form_ok = form.validate()
     existing = len(response.files) if response else 0
@@ -154,21 +158,24 @@ def respond(factory_id: int, finding_id: int):
         file_errors.insert(0, _too_many_message(existing, len(uploads)))
     if not form_ok or file_errors:
         form.files.errors = list(form.files.errors) + file_errors
-        return _render_respond(factory, finding, response, form, 422, chosen=chosen)
+        return _render_respond(factory, finding, response, form, 422, **kept)
 
     stored = []
     try:
         with unit_of_work():
             response, stored = ops.save_response(finding, current_user, form.text.data, _version(form.version.data),
-                                                 accepted, _upload_dir())
+                                                 accepted)
+            attached = chunked.consume(sent)
     except (ops.StaleResponse, StaleDataError, IntegrityError):
-        ops.discard(_upload_dir(), stored)
+        ops.discard(stored)
         theirs = ops.response_for(finding.id)
         form.version.data = theirs.version if theirs else ""  # saving again now overwrites, knowingly
-        return _render_respond(factory, finding, theirs, form, 409, conflict=theirs, chosen=chosen)
+        return _render_respond(factory, finding, theirs, form, 409, conflict=theirs, **kept)
     except ops.TooManyFiles:  # files added by someone else meanwhile
         form.files.errors = [_too_many_message(existing, len(uploads))]
-        return _render_respond(factory, finding, ops.response_for(finding.id), form, 422, chosen=chosen)
+        return _render_respond(factory, finding, ops.response_for(finding.id), form, 422,
+                               **kept)
+    chunked.remove_chunks(attached)
     message = _("Response saved.")
     if not htmx:
         flash(message, "success")
@@ -210,7 +217,7 @@ def delete_file(factory_id: int, file_id: int):
                     "Ask your Enterprise Advisor if a file must go.")
         status = 409
     else:
-        ops.discard(_upload_dir(), [stored_name])
+        ops.discard([stored_name])
         message = _("“%(name)s” removed.", name=name)
     back_to_form = request.form.get("next") == "respond"
     if htmx:

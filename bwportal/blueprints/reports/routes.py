@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from ...domain.assessments.cycles import cycles_of
-from ...domain.ip.queries import verification_entries
+from ...domain.ip.queries import verification_entries, verification_queue_query
 from ...domain.policy import can
 from ...domain.reports import deadlines, editing
 from ...domain.reports import queries as report_queries
@@ -19,7 +19,8 @@ from ...domain.reports.spec import sections_for
 from ...domain.tenancy import visible_factory_ids
 from ...domain.time import today_in
 from ...extensions import htmx
-from ...models import EnrolmentStatus, IPStatus, MemberRole, ReportKind, Role
+from ...models import EnrolmentStatus, Gender, HowChosen, IPStatus, MemberRole, Origin, ReportKind, Role
+from ...web.paging import paginate
 from ...web.unit_of_work import unit_of_work
 from ..ip.forms import ReturnForm, VerifyForm
 from ..scoping import load_factory
@@ -59,6 +60,21 @@ def enrolment_label(value: str) -> str:
 @bp.app_template_global()
 def member_role_label(value: str) -> str:
     return str(MemberRole(value).label)
+
+
+@bp.app_template_global()
+def gender_label(value: str) -> str:
+    return str(Gender(value).label)
+
+
+@bp.app_template_global()
+def how_chosen_label(value: str) -> str:
+    return str(HowChosen(value).label)
+
+
+@bp.app_template_global()
+def origin_label(value: str) -> str:
+    return str(Origin(value).label)
 
 
 @bp.app_template_filter()
@@ -186,7 +202,10 @@ def confirm(factory_id: int, report_id: int, action: str):
     else:
         back = url_for("reports.view", factory_id=factory.id, report_id=report.id) + "#review"
     question, button = (text() for text in CONFIRMATIONS[action])
+    # The state the user saw on the page they came from goes on to the real POST (issue 17 item 1).
+    seen = (request.values.get("seen") or report.status.value)[:20]
     context = {"factory": factory, "report": report, "action": action, "comment": comment, "origin": origin,
+               "seen": seen,
                "back": back, "question": question, "button": button, "send_back_form": SendBackForm()}
     if htmx and origin:
         return render_template("reports/_confirm.html", fragment=True, **context)
@@ -199,16 +218,21 @@ def transition(factory_id: int, report_id: int, action: str):
     factory, report = load_report(factory_id, report_id)
     form = SendBackForm() if action == "send_back" else None
     comment = (request.form.get("comment") or "").strip()[:10_000]
-    if action not in wf.allowed_actions(report, current_user):
+    if not wf.may_fire(report, action, current_user):
         abort(403)
     try:
         with unit_of_work():
-            wf.fire(report, action, current_user, comment)
+            wf.fire(report, action, current_user, comment, seen=request.form.get("seen") or None)
     except wf.WorkflowError as refused:
-        message = str(refused.args[0])
+        # A second click or a colleague's action first (409): the answer shows the state it is in now.
+        message = str(refused.message)
+        if isinstance(refused, wf.ReportMoved):
+            if htmx and request.form.get("from") == "inbox":
+                return render_template("reports/_inbox_done.html", report=report, message=message), 409
+            raise  # the conflict page (unit_of_work.refused): 409, with the state it is in now
         if htmx and request.form.get("from") == "inbox":
             return render_template("reports/_inbox_report.html", report=report, error=message,
-                                   send_back_form=form or SendBackForm(), obligations={}), 422
+                                   send_back_form=form or SendBackForm(), obligations={}), refused.status
         flash(message, "error")
         return redirect(request.form.get("from") == "inbox" and url_for("reports.inbox")
                         or url_for("reports.view", factory_id=factory.id, report_id=report.id))
@@ -247,10 +271,14 @@ def inbox():
     if current_user.role is not Role.EA or not can(current_user, "report.review"):
         abort(403)
     factory_ids = visible_factory_ids(current_user)
-    reports = report_queries.awaiting_review(factory_ids)
-    entries = verification_entries(factory_ids)
+    # Two lists, each paged on its own (?page= the reports, ?vpage= the items).
+    reports_page = paginate(report_queries.awaiting_review_query(factory_ids))
+    items_page = paginate(verification_queue_query(factory_ids), param="vpage")
+    reports = reports_page.items
+    entries = verification_entries(factory_ids, items_page.items)
     # PR-3, PR-11: each report's cycle obligation (a corrective PR1 of a final cycle owes nothing).
     obligations = deadlines.obligations_of({r.cycle_id: r.cycle for r in reports}.values(),
                                            lambda cycle: today_in(cycle.factory.programme.timezone))
-    return render_template("reports/inbox.html", reports=reports, entries=entries, send_back_form=SendBackForm(),
+    return render_template("reports/inbox.html", reports=reports, entries=entries, reports_page=reports_page,
+                           items_page=items_page, send_back_form=SendBackForm(),
                            form=VerifyForm(), return_form=ReturnForm(), obligations=obligations)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...domain import idempotency
-from ...domain.reports import counts, editing
+from ...domain.reports import completeness, counts, editing
 from ...domain.reports import queries as report_queries
 from ...domain.reports import workflow as wf
 from ...domain.reports.snapshot import ip_annex, wording_of
@@ -99,6 +99,9 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
             raise
         # Two first saves at once: the unique (report, key) let the other one in.
         return _render(factory, report, sections, section, answers=answers, conflict=conflict), 409
+    except editing.AlreadySubmitted as refused:
+        # Submitted while this was typed: shown back (read-only now) with why, never lost silently.
+        return _render(factory, report, sections, section, answers=answers, refused=refused.message), 409
     except wf.ReportLocked:
         abort(403)
     following = next((s for s in sections if s.key == request.form.get("next_section")), None)
@@ -127,7 +130,7 @@ def _replayed(factory, report, sections, section, answers, earlier):
 
 
 def _render(factory, report, sections, section, *, answers=None, errors=None, conflict=None,
-            saved: str | None = None):
+            saved: str | None = None, refused=None):
     stored = _stored(report, section.key)
     may_write = wf.may_write(report, current_user)
     # The IP annex is shown only in the read-only view of an IP-validation question: a draft's
@@ -136,7 +139,7 @@ def _render(factory, report, sections, section, *, answers=None, errors=None, co
     context = dict(
         factory=factory, report=report, section=section, sections=sections, programme=wording_of(report),
         answers=answers if answers is not None else (stored.answers if stored else {}), errors=errors or {},
-        stored=stored, conflict=conflict, saved=saved, choices=IP_VALIDATION_CHOICES,
+        stored=stored, conflict=conflict, saved=saved, refused=refused, choices=IP_VALIDATION_CHOICES,
         ip_items=_ip_items(report) if report.kind is ReportKind.PR2 else [],
         ip_annex=((report.snapshot or {}).get("annexes", {}).get("ip") or ip_annex(report.factory_id))
         if shows_annex else [],
@@ -152,6 +155,11 @@ def _render(factory, report, sections, section, *, answers=None, errors=None, co
     # "Sent back" with the EA's reason, and which sections carry the EA's comments.
     context.update(due=due_for(report), sent_back=report_queries.sent_back_reasons([report]).get(report.id),
                    commented=_commented_sections(report))
+    # IP-4, PR-4, 002 §3.2.1: the author sees what is still missing before the report can
+    # leave them, and each section's completeness in the menu (the workflow asks the same).
+    if "submit" in context["actions"] or "release" in context["actions"]:
+        context["gaps"] = completeness.gaps(report)
+        context["incomplete"] = context["gaps"].incomplete_sections
     return render_template("reports/editor.html", **context)
 
 

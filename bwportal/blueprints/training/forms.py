@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ...domain.annexes.training import MAX_CREDIT_DAYS, MAX_PARTICIPANTS
+from ...forms.base import PortalForm
 from ...forms.dates import DayField
 from ...forms.fields import MaxLength, WholeNumberField
 
@@ -19,7 +19,7 @@ def optional_id(value):
     return None if value in ("", None) else int(value)
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(PortalForm):
     """The factory asks to register (or the EA registers it): how many take part, and a note."""
 
     participants = WholeNumberField(
@@ -31,7 +31,7 @@ class RegistrationForm(FlaskForm):
     note = TextAreaField(_l("Note (optional)"), filters=[strip], validators=[MaxLength(2000)])
 
 
-class CreditsForm(FlaskForm):
+class CreditsForm(PortalForm):
     credit_days = WholeNumberField(
         _l("Credit days for this cycle"),
         validators=[InputRequired(_l("Please enter the number of days (0 if none).")),
@@ -40,7 +40,7 @@ class CreditsForm(FlaskForm):
     )
 
 
-class SessionForm(FlaskForm):
+class SessionForm(PortalForm):
     course_id = SelectField(_l("Course"), coerce=optional_id, choices=[],
                             validators=[InputRequired(_l("Please choose a course."))],
                             invalid_value_message=NOT_IN_LIST, invalid_choice_message=NOT_IN_LIST)

@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from ...domain.public import transparency as public
+from ...forms.fields import db_int
 from ..public_issues.files import send_evidence
 
 bp = Blueprint("transparency", __name__, url_prefix="/transparency")
@@ -57,7 +58,7 @@ def index():
     country = request.args.get("country", "").strip().upper()
     country = country if country in codes else ""
     q = request.args.get("q", "").strip()[:public.MAX_QUERY]
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=db_int)
     result = public.search(today, q, country, page)
     return render_template(
         "transparency/index.html", result=result, q=q, country=country, country_name=country_name,

@@ -1,11 +1,11 @@
 from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from ...domain.annexes.visits import visit_date_problem
+from ...forms.base import PortalForm
 from ...forms.dates import DayField
 from ...forms.fields import MaxLength
 
@@ -21,7 +21,7 @@ def optional_id(value):
     return None if value in ("", None) else int(value)
 
 
-class VisitDetailsForm(FlaskForm):
+class VisitDetailsForm(PortalForm):
     """A visit's date and description, for the visit of one cycle (set with ``frame``)."""
 
     visit_date = DayField(_l("Date of the visit"),

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import CommitteeMeeting, CommitteeMember, Gender, HowChosen, MemberProposal, MemberRole, ProposalStatus
 from .. import audit
-from ..errors import DomainError
+from ..errors import Conflict, DomainError
+from ..locking import locked
 
 MEMBER_FIELDS = ("name", "role", "gender", "how_chosen", "since")
 PROPOSAL_ACTIONS = ("add", "update", "remove")
@@ -146,6 +147,10 @@ def decode(data: dict) -> dict:
     return out
 
 
+class ProposalDecided(CommitteeError, Conflict):
+    """Accepted or declined already: nothing is done a second time."""
+
+
 def propose(factory, user, action: str, member: CommitteeMember | None, values: dict, note: str,
             today: date) -> MemberProposal:
     """The factory proposes to add a member, change one, or end one's membership."""
@@ -178,8 +183,9 @@ def decide(factory, proposal: MemberProposal, decision: str, user, today: date) 
     """The EA accepts (the change is made) or declines a pending proposal; once only."""
     if proposal.factory_id != factory.id:
         raise ValueError("the proposal is another factory's")
+    locked(proposal)  # a double click or two EAs at once: the second finds it decided (issue 17)
     if proposal.status is not ProposalStatus.PENDING:
-        raise CommitteeError(_l("This proposal has already been decided."))
+        raise ProposalDecided(_l("This proposal has already been decided."))
     if decision not in ("accept", "decline"):
         raise ValueError(decision)
     member = None
@@ -313,10 +319,16 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def members_annex(factory_id: int) -> list[dict]:
-    """Every member, current and former, as plain data for the PR1 snapshot."""
+def members_annex(factory_id: int, today: date) -> list[dict]:
+    """Every member as plain data for the PR1 snapshot (PR-8): current members first, then
+    former ones marked as such (as of ``today``, the programme's), each with gender and
+    whether elected or selected."""
+    members = members_of(factory_id)
+    former = sorted((m for m in members if not is_current(m, today)), key=lambda m: m.until, reverse=True)
+    ordered = [m for m in members if is_current(m, today)] + former
     return [{"name": m.name, "role": m.role.value, "gender": m.gender.value, "how_chosen": m.how_chosen.value,
-             "since": _iso(m.since), "until": _iso(m.until)} for m in members_of(factory_id)]
+             "since": _iso(m.since), "until": _iso(m.until), "former": not is_current(m, today)}
+            for m in ordered]
 
 
 def meetings_annex(factory_id: int) -> list[dict]:

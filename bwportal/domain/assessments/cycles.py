@@ -17,6 +17,7 @@ from ...extensions import db
 from ...models import Cluster, CompliancePoint, Cycle, Finding, Role, User
 from .. import subscriptions
 from ..errors import DomainError
+from ..ip import assessor_comments
 from ..programmes import catalogues
 
 
@@ -140,6 +141,10 @@ class CycleDatesRefused(DomainError):
     """Dates that break the order of a factory's cycles; ``args[0]`` says why."""
 
 
+class LeadAssessorMissing(CycleDatesRefused):
+    """An assessment is recorded with its lead assessor, who comments before the release."""
+
+
 def record_cycle(factory, number: int, start_date: date, assessment_date: date | None = None,
                  report_release_date: date | None = None, lead_assessor_id: int | None = None) -> Cycle:
     """A new cycle of ``factory``, starting with its advisory period on ``start_date``; its
@@ -158,6 +163,10 @@ def record_cycle(factory, number: int, start_date: date, assessment_date: date |
         problem = gettext("The report cannot be released before the assessment date.")
     if problem:
         raise CycleDatesRefused(problem)
+    if report_release_date is not None and neighbour_cycles(factory.id, number)[1] is None:
+        # The newest report, released with its cycle: its lead assessor has not commented yet
+        # (002 §3.4.1); an earlier cycle entered late was released long ago.
+        assessor_comments.check_release(factory.id, number, None)
     cycle = Cycle(factory_id=factory.id, number=number, start_date=start_date, assessment_date=assessment_date,
                   report_release_date=report_release_date, lead_assessor_id=lead_assessor_id)
     db.session.add(cycle)
@@ -170,6 +179,8 @@ def record_assessment(cycle: Cycle, assessment_date: date, lead_assessor_id: int
     problem = assessment_problem(cycle, assessment_date)
     if problem:
         raise CycleDatesRefused(problem)
+    if lead_assessor_id is None:  # 002 §3.4.1: the lead assessor comments before the release
+        raise LeadAssessorMissing(gettext("Please choose the lead assessor of the assessment."))
     cycle.assessment_date = assessment_date
     cycle.lead_assessor_id = lead_assessor_id
 
@@ -178,6 +189,9 @@ def set_release_date(cycle: Cycle, report_release_date: date | None) -> None:
     if report_release_date is not None and (cycle.assessment_date is None
                                             or report_release_date < cycle.assessment_date):
         raise ValueError("the report cannot be released before the assessment")
+    if cycle.report_release_date is None and report_release_date is not None:
+        # 002 §3.4.1: not before its lead assessor has commented on every open public item
+        assessor_comments.check_release(cycle.factory_id, cycle.number, cycle.id)
     cycle.report_release_date = report_release_date
 
 

@@ -6,16 +6,27 @@ so the change and its history land in one transaction.
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import AdvisoryVisit, Cycle, EventKind, Finding, IPEvent, IPItem, IPStatus, Origin, Role
 from .. import audit
-from ..errors import DomainError
+from ..errors import Conflict, DomainError
+from ..locking import locked
 from ..notices import notify as notices
 from ..policy import ip_field_writable, ip_status_settable
 from ..programmes.catalogues import ForeignEntry, check_references
-from .status import CHECKS, completion_blockers, is_overdue
+from ..time import factory_today
+from .status import (
+    CHECKS,
+    InterviewWait,
+    NotRepeatedReview,
+    completion_blockers,
+    completion_date_problem,
+    interview_wait,
+    is_overdue,
+)
 
 # IP-4: what every item must have once the factory has worked on it ([36]–[42] of the guide).
 REQUIRED_FIELDS = ("root_cause_id", "actions_needed", "lead_person", "target_date", "progress")
@@ -56,6 +67,10 @@ def _check_catalogue(programme_id: int, values: dict) -> None:
 
 class StaleItem(IPError):
     """Saved by someone else since the form was opened."""
+
+
+class BadCompletionDate(IPError):
+    """A completion date in the future or before the issue was found; ``args[0]``: the message."""
 
 
 class CannotComplete(IPError):
@@ -141,6 +156,10 @@ def update_item(item: IPItem, actor, changes: dict, expected_version: int, today
             raise FieldNotWritable(field)
         if field == "completion_date" and item.status is not IPStatus.COMPLETED:
             raise FieldNotWritable(field)  # IP-3, IP-5: set by the verification, after its checks
+        if field == "completion_date" and value is not None:
+            problem = completion_date_problem(item, value, today)
+            if problem:
+                raise BadCompletionDate(problem)
         record(item, EventKind.FIELD, actor, field=field, old=getattr(item, field), new=value)
         setattr(item, field, value)
         changed.append(field)
@@ -199,23 +218,54 @@ def _audit(item: IPItem, actor, action: str, changes: dict) -> None:
                       label=f"{factory.name}: #{item.id} {item.area_of_improvement[:200]}")
 
 
-def return_to_factory(item: IPItem, actor, comment: str) -> None:
+class NotAwaitingVerification(IPError, Conflict):
+    """The item's remediation was verified or returned since the page was shown."""
+
+    def __init__(self):
+        super().__init__(_l("This item is no longer waiting for verification: it was answered in the meantime."))
+
+
+def _answerable(item: IPItem, seen_version: int | None) -> None:
+    """Lock the item and check it is as the EA saw it (``seen_version``, the version the form
+    was shown with) and not Completed: one answer, one notice, however often it is sent."""
+    locked(item)
+    if item.status is IPStatus.COMPLETED or (seen_version is not None and seen_version != item.version):
+        raise NotAwaitingVerification()
+
+
+def return_to_factory(item: IPItem, actor, comment: str, seen_version: int | None = None) -> None:
+    _answerable(item, seen_version)
+    if item.remediation_reported_at is None:
+        raise NotAwaitingVerification()
     item.remediation_reported_at = None
     record(item, EventKind.VERIFICATION_RETURNED, actor, body=comment)
     notices.item_verified(item, actor, completed=False)
     _audit(item, actor, "ip.return", {"status": item.status})
 
 
-def complete(item: IPItem, actor, completion_date: date, checks: dict[str, bool],
-             newer_assessment_exists: bool) -> None:
-    """The EA marks the item Completed after the three checks (IP-5), unless it must wait
-    for worker interviews at the next assessment (IP-6)."""
-    reasons = completion_blockers(item, checks, newer_assessment_exists)
+def complete(item: IPItem, actor, completion_date: date, checks: dict[str, bool], today: date,
+             review: NotRepeatedReview | None = None, seen_version: int | None = None) -> None:
+    """The EA marks the item Completed after the three checks (IP-5), or, for an item the new
+    assessment did not repeat, after the review with the committee (IP-8); unless it must wait
+    for worker interviews (IP-6)."""
+    _answerable(item, seen_version)
+    wait = interviews_wait(item, today) if item.needs_worker_interviews else None
+    reasons = completion_blockers(item, checks, wait, review)
+    problem = completion_date_problem(item, completion_date, factory_today(item.cycle.factory))
+    if problem:
+        reasons.append(problem)
     if reasons:
         raise CannotComplete(reasons)
     status_before = item.status
-    for name, _label in CHECKS:
-        setattr(item, name, True)
+    if item.review_with_committee:
+        for field, value in (("grievance_mechanism_review", review.grievance_mechanism.strip()),
+                             ("grievance_enhancement", review.enhancement.strip())):
+            if getattr(item, field) != value:
+                record(item, EventKind.FIELD, actor, field=field, old=getattr(item, field), new=value)
+                setattr(item, field, value)
+    else:
+        for name, _label in CHECKS:
+            setattr(item, name, True)
     record(item, EventKind.FIELD, actor, field="completion_date", old=item.completion_date, new=completion_date)
     item.completion_date = completion_date
     item.completed_by_id = actor.id
@@ -240,9 +290,20 @@ def comment(item: IPItem, actor, body: str, kind: EventKind = EventKind.COMMENT)
     return record(item, kind, actor, body=body)
 
 
-def newer_assessment_exists(item: IPItem, today: date) -> bool:
-    """IP-6: has the factory been assessed again since the item's cycle?"""
-    return db.session.scalar(
-        select(Cycle.id).where(Cycle.factory_id == item.factory_id, Cycle.number > item.cycle.number,
-                               Cycle.assessment_date <= today).limit(1)
-    ) is not None
+def interviews_wait(item: IPItem, today: date) -> InterviewWait:
+    """IP-6 for ``item`` on ``today``: the cycle of its latest finding (merged repeats included)
+    and the assessments of later cycles released by today, each with whether it found the
+    item's compliance point again; the rule is ``status.interview_wait``. Two queries."""
+    latest = db.session.scalar(
+        select(func.max(Cycle.number)).join(Finding, Finding.cycle_id == Cycle.id).where(Finding.ip_item_id == item.id)
+    ) or item.cycle.number
+    later = db.session.execute(
+        select(Cycle.id, Cycle.number).where(Cycle.factory_id == item.factory_id, Cycle.number > latest,
+                                             Cycle.report_release_date.is_not(None),
+                                             Cycle.report_release_date <= today)
+    ).all()
+    found = set(db.session.scalars(select(Finding.cycle_id).where(
+        Finding.cycle_id.in_([row.id for row in later]), Finding.compliance_point_id == item.compliance_point_id,
+    ))) if later and item.compliance_point_id is not None else set()
+    return interview_wait(latest, {row.number: row.id in found for row in later},
+                          assessed=item.origin is Origin.ASSESSMENT, flagged_not_repeated=item.review_with_committee)

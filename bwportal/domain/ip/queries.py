@@ -4,13 +4,13 @@ each in a fixed number of queries whatever the number of items."""
 from collections import Counter
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import AdvisoryVisit, Cycle, EventKind, IPEvent, IPItem, IPStatus, Origin
 from .. import audit
-from .status import status_on, verification_due
+from .status import status_on_sql, verification_due
 
 
 @dataclass
@@ -25,10 +25,20 @@ class Filters:
 
 
 def ip_items(factory_id: int, filters: Filters, today) -> list[IPItem]:
-    # Publicly reported first (002 §3.2), then by target date, oldest first.
-    stmt = filtered_items(factory_id, filters, today).order_by(
+    return list(db.session.scalars(ordered_items(factory_id, filters, today)).unique())
+
+
+def stream_items(factory_id: int, filters: Filters, today, batch: int = 500):
+    """``ip_items`` read ``batch`` rows at a time (the exports): an item's joined rows are
+    many-to-one, so batches need no de-duplication."""
+    return db.session.scalars(ordered_items(factory_id, filters, today).execution_options(yield_per=batch))
+
+
+def ordered_items(factory_id: int, filters: Filters, today) -> Select:
+    """The list's order: publicly reported first (002 §3.2), then by target date, oldest first
+    (the id last, so that pages of it never overlap)."""
+    return filtered_items(factory_id, filters, today).order_by(
         IPItem.publicly_reported.desc(), IPItem.target_date.is_(None), IPItem.target_date, IPItem.id)
-    return list(db.session.scalars(stmt).unique())
 
 
 def filtered_items(factory_id: int, filters: Filters, today) -> Select:
@@ -55,20 +65,22 @@ def filtered_items(factory_id: int, filters: Filters, today) -> Select:
 
 
 def status_counts(factory_id: int, today) -> Counter:
+    """Items per status as shown (Delayed once the date passed), counted by the database: one
+    row per status, not one per item, however large the plan."""
+    shown = status_on_sql(today)
     rows = db.session.execute(
-        select(IPItem.status, IPItem.target_date).where(IPItem.factory_id == factory_id)
-    ).all()
-
-    return Counter(status_on(status, target_date, today) for status, target_date in rows)
+        select(shown, func.count()).where(IPItem.factory_id == factory_id).group_by(shown)).all()
+    return Counter({IPStatus(status) if not isinstance(status, IPStatus) else status: n for status, n in rows})
 
 
 def latest_assessor_comments(item_ids: list[int]) -> dict[int, IPEvent]:
-    """The lead assessor's latest comment per item, for all listed items in one query."""
+    """The lead assessor's latest comment per item, with the assessment whose report it went
+    with (002 §3.4.1), for all listed items in one query."""
     if not item_ids:
         return {}
     events = db.session.scalars(
         select(IPEvent).where(IPEvent.item_id.in_(item_ids), IPEvent.kind == EventKind.ASSESSOR_COMMENT)
-        .order_by(IPEvent.id)
+        .order_by(IPEvent.id).options(joinedload(IPEvent.cycle))
     )
     return {e.item_id: e for e in events}
 
@@ -84,6 +96,10 @@ def visit_dates(factory_ids) -> dict[int, list]:
 
 
 def verification_queue(factory_ids) -> list[IPItem]:
+    return list(db.session.scalars(verification_queue_query(factory_ids)).unique())
+
+
+def verification_queue_query(factory_ids) -> Select:
     """IP-7: items reported remediated and not yet verified, publicly reported first.
 
     Their ids first, then the items with what the queue shows: in one query PostgreSQL joined
@@ -98,14 +114,15 @@ def verification_queue(factory_ids) -> list[IPItem]:
         .order_by(IPItem.publicly_reported.desc(), IPItem.remediation_reported_at, IPItem.id)
         .options(joinedload(IPItem.cycle).joinedload(Cycle.factory))  # the queue names each item's factory
     )
-    return list(db.session.scalars(stmt).unique())
+    return stmt
 
 
 
-def verification_entries(factory_ids) -> list[tuple[IPItem, dict]]:
-    """The queue with, for each item, how many advisory visits have passed since the report
-    and when the verification fell due (IP-7), in a fixed number of queries."""
-    items = verification_queue(factory_ids)
+def verification_entries(factory_ids, items=None) -> list[tuple[IPItem, dict]]:
+    """The queue (or ``items``, a page of it) with, for each item, how many advisory visits have
+    passed since the report and when the verification fell due (IP-7), in a fixed number of queries."""
+    if items is None:
+        items = verification_queue(factory_ids)
     dates = visit_dates({i.factory_id for i in items})
     entries = []
     for item in items:

@@ -1,6 +1,7 @@
 """IP status rules (IP-3, IP-5, IP-6, IP-7): Delayed by date, what blocks Completed, and
 when a reported remediation is due for verification."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -41,17 +42,105 @@ CHECKS = (
 )
 
 
-def completion_blockers(item, checks: dict[str, bool], newer_assessment_exists: bool) -> list[str]:
-    """Why the item may not be Completed yet (empty: it may). IP-5 and IP-6."""
+@dataclass(frozen=True)
+class NotRepeatedReview:
+    """IP-8, 002 §3.3: the EA's review with the committee of an item that came from the previous
+    assessment and was not repeated in the new one, in place of the three checks."""
+
+    root_causes_addressed: bool = False
+    grievance_mechanism: str = ""  # how effective the existing grievance mechanism is
+    enhancement: str = ""  # the enhancements made, or why none were needed
+
+    @property
+    def recorded(self) -> bool:
+        return self.root_causes_addressed and bool(self.grievance_mechanism.strip())
+
+
+@dataclass(frozen=True)
+class InterviewWait:
+    """IP-6, 002 §3.3: where an item that needs worker interviews stands. ``latest``: the cycle
+    of its latest finding (merged repeats included); ``released_since``: an assessment released
+    after that one has not found it again; ``reviewed``: it came to the EA's not-repeated review
+    (items put forward during advisory were never assessed and need no such review)."""
+
+    latest: int
+    released_since: bool
+    needs_review: bool
+    reviewed: bool
+
+    @property
+    def over(self) -> bool:
+        return self.released_since and (self.reviewed or not self.needs_review)
+
+    @property
+    def explanation(self):
+        """What the item page, the verification form and a refusal say: one wording."""
+        if self.over:
+            return _l("This item needs worker interviews: an assessment released after cycle %(number)s's has not "
+                      "found it again, so it may now be Completed.", number=self.latest)
+        if self.released_since:
+            return _l("This item needs worker interviews: an assessment released after cycle %(number)s's has not "
+                      "found it again; it may be Completed after the Enterprise Advisor's review with the "
+                      "committee of items not repeated.", number=self.latest)
+        return _l("This item needs worker interviews: it can be Completed only once an assessment released after "
+                  "cycle %(number)s's (its latest finding) has not found it again.", number=self.latest)
+
+
+def interview_wait(latest: int, later_releases: dict[int, bool], *, assessed: bool,
+                   flagged_not_repeated: bool) -> InterviewWait:
+    """The rule of IP-6. ``latest``: the number of the latest cycle whose assessment found the item
+    (its own cycle for an item put forward during advisory); ``later_releases``: number -> whether
+    that released assessment found the item's compliance point again, for the released
+    assessments of later cycles. A repeat restarts the wait: the latest cycle that found it again
+    counts, merged into the item or not."""
+    for number, found in later_releases.items():
+        if found and number > latest:
+            latest = number
+    released_since = any(number > latest for number in later_releases)
+    return InterviewWait(latest=latest, released_since=released_since, needs_review=assessed,
+                         reviewed=flagged_not_repeated)
+
+
+def completion_blockers(item, checks: dict[str, bool], wait: InterviewWait | None,
+                        review: NotRepeatedReview | None = None) -> list[str]:
+    """Why the item may not be Completed yet (empty: it may). IP-5, IP-6, IP-8.
+
+    An item not repeated in the new assessment is completed through the EA's review with the
+    committee (``review``); any other through the three checks. ``wait``: where an item that
+    needs worker interviews stands (None when it needs none)."""
     reasons = []
     if not item.status.is_open:
         reasons.append(_l("This item is already Completed."))
-    if not all(checks.get(name) for name, _label in CHECKS):
+    if item.review_with_committee:
+        if review is None or not review.recorded:
+            reasons.append(_l("Record the review with the committee: that the underlying root causes are "
+                              "addressed, and how effective the grievance mechanism is."))
+    elif not all(checks.get(name) for name, _label in CHECKS):
         reasons.append(_l("Record all three checks with the committee before marking the item Completed."))
-    if item.needs_worker_interviews and not newer_assessment_exists:
-        reasons.append(_l("This item needs worker interviews, so it can be Completed only after the next "
-                          "assessment."))
+    if item.needs_worker_interviews and (wait is None or not wait.over):
+        reasons.append(wait.explanation if wait is not None else _l(
+            "This item needs worker interviews: it can be Completed only once an assessment released after its "
+            "latest finding has not found it again."))
     return reasons
+
+
+def found_on(item) -> date | None:
+    """The day the issue was found: its assessment's date (a finding), or the advisory visit it
+    came from; None when the item does not say (an advisory item logged without a visit)."""
+    if item.origin.value == "assessment":
+        return item.cycle.assessment_date
+    return item.advisory_visit.visit_date if item.advisory_visit is not None else None
+
+
+def completion_date_problem(item, completion_date: date, today: date) -> str | None:
+    """Why ``completion_date`` cannot be the item's (issue 16, defect 12), or None: not after
+    ``today`` (the programme's local day), not before the issue was found."""
+    if completion_date > today:
+        return _l("The completion date cannot be in the future.")
+    found = found_on(item)
+    if found is not None and completion_date < found:
+        return _l("The completion date cannot be before the issue was found (%(date)s).", date=found.isoformat())
+    return None
 
 
 def verification_due(reported_at: datetime, visit_dates: list[date]) -> tuple[int, date | None]:

@@ -198,3 +198,22 @@ def item_verified(item, actor, completed: bool) -> None:
     notify(kind, factory_users(item.factory_id), factory=db.session.get(Factory, item.factory_id), obj=obj,
            params={"actor": actor.name, "item": item.area_of_improvement[:200]},
            link={"endpoint": "ip.item", "factory_id": item.factory_id, "item_id": item.id})
+
+
+# --- e-mails carrying a one-time link (issue 17 item 10) -----------------------------------
+
+def password_reset_link(reset, url: str, hours: int) -> bool:
+    """The reset link goes through the outbox like every notice: the request that asked for it
+    writes a row and answers, as fast whether the address is known or not; a worker sends it.
+    The link (it holds the token, of which the database keeps only a hash) stays in the row
+    only until it is sent (jobs.notices.send_link blanks it)."""
+    kind = "link.password_reset"
+    return outbox.write(kind, outbox.key_for(kind, reset.id), recipient_id=reset.user_id,
+                        payload={"reset_id": reset.id, "url": url, "hours": hours})
+
+
+def invitation_link(invitation, url: str, days: int) -> bool:
+    """The invitation e-mail, through the outbox (see ``password_reset_link``)."""
+    kind = "link.invitation"
+    return outbox.write(kind, outbox.key_for(kind, invitation.id), factory_id=invitation.factory_id,
+                        payload={"invitation_id": invitation.id, "url": url, "days": days})

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from ...extensions import db
 from ...models import OutboxMessage, OutboxStatus
 
-# How long a worker holds a claimed row before another may take it over (a dead worker): at
-# least the RQ job timeout (300 s), so a live worker is never overtaken. OUTBOX_CLAIM_SECONDS
-# overrides it (the fault tests shorten it to see a killed worker's row taken over).
-CLAIM = timedelta(minutes=5)
+# How long a worker holds a claimed row before another may take it over (a dead worker). A live
+# worker renews its claim every third of it while the work runs (jobs.outbox heartbeat), so a
+# long PDF is never overtaken, and a dead worker's row is due again within a minute (handed on
+# by the relay, every minute: two minutes at most, not six). OUTBOX_CLAIM_SECONDS overrides it.
+CLAIM = timedelta(seconds=60)
 # Retries after a failure, then the row is FAILED (an operator may retry it).
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=5), timedelta(minutes=30))
 
@@ -80,7 +81,7 @@ def take_committed(session) -> list[int]:
 
 def claim_period() -> timedelta:
     seconds = current_app.config.get("OUTBOX_CLAIM_SECONDS")
-    return timedelta(seconds=int(seconds)) if seconds else CLAIM
+    return timedelta(seconds=float(seconds)) if seconds else CLAIM
 
 
 def due_rows(now: datetime | None = None) -> Select:

@@ -75,10 +75,10 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None:
         audit.record(None, "auth.sign_in_failed", label=audit.masked_email(email), changes={"reason": "unknown"})
         return None
-    if not matched or not user.active:
+    if not matched or not user.may_sign_in:
         # The reason is for the programme admin only; the person signing in is told nothing more.
-        audit.record(user, "auth.sign_in_failed", user, label=user.email,
-                     changes={"reason": "password" if not matched else "inactive"})
+        reason = "password" if not matched else "inactive" if not user.active else "factory_inactive"
+        audit.record(user, "auth.sign_in_failed", user, label=user.email, changes={"reason": reason})
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
@@ -87,5 +87,11 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def record_sign_out(user: User) -> None:
+def sign_out(user: User) -> None:
+    """Sign-out ends the session on the server too (issue 17 item 6): a copy of the cookie
+    taken before it no longer opens anything. Sessions are signed cookies, so the user's
+    session version is raised, which ends the user's other sessions as well (a shared
+    factory PC is the case this protects); API tokens stay (see ``end_sessions``)."""
+    user.session_version = User.session_version + 1
+    db.session.flush()
     audit.record(user, "auth.sign_out", user, label=user.email)

@@ -119,7 +119,7 @@ def authenticate(presented: str, at: datetime | None = None) -> ApiToken | None:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(presented))
                               .with_for_update(of=ApiToken))
-    if token is None or state(token, at) != "active" or not token.user.active:
+    if token is None or state(token, at) != "active" or not token.user.may_sign_in:
         return None
     return token
 

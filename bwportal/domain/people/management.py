@@ -2,19 +2,28 @@
 
 A programme admin invites anyone of the programme (factory users, advisors, assessors,
 admins, buyers); a factory's account manager invites and deactivates the factory's own
-users. An invitation is a single-use, expiring link; accepting it creates the account with
-the password and language the person chooses. Nobody is deleted: a deactivated account
+users.
+
+Buyers (issue 17 item 5): brands are global, programmes are not. A programme admin invites
+people only of a brand that one of the programme's factories lists among its customers, and
+the account reads that programme's factories only (tenancy), so no role of one programme
+grants access to another programme's data. An account of no programme (the operator's, for a
+brand's head office) reads every factory of its brand; every programme whose factories it
+reads sees it in its people list and may deactivate it.
+
+An invitation is a single-use, expiring link; accepting it creates the account with the
+password and language the person chooses. Nobody is deleted: a deactivated account
 cannot sign in and its records stay attributed to it.
 """
 
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
-from ...models import Factory, Invitation, Role, User
+from ...models import Factory, FactoryCustomer, Invitation, Role, Subscription, SubscriptionStatus, User
 from .. import audit
 from ..errors import DomainError
 from ..policy import can
@@ -54,14 +63,28 @@ def may_manage_factory_people(user, factory: Factory) -> bool:
 def may_manage_user(actor, user: User) -> bool:
     if user.factory is not None:
         return may_manage_factory_people(actor, user.factory)
-    return user.programme_id is not None and is_programme_admin(actor, user.programme_id)
+    if user.programme_id is None:  # a brand-wide buyer: every programme whose factories it reads
+        return (can(actor, "admin.manage") and actor.programme_id is not None and db.session.scalar(
+            programme_users(actor.programme_id).where(User.id == user.id).with_only_columns(User.id)) is not None)
+    return is_programme_admin(actor, user.programme_id)
+
+
+def brands_served(programme_id: int) -> Select:
+    """The ids of the brands that a factory of the programme lists among its customers."""
+    return (select(FactoryCustomer.buyer_organisation_id).join(Factory, Factory.id == FactoryCustomer.factory_id)
+            .where(Factory.programme_id == programme_id))
 
 
 def programme_users(programme_id: int) -> Select:
-    """The accounts a programme's admins manage: its staff, its factories' users, and the
-    buyers it invited."""
+    """The accounts a programme's admins manage: its staff, its factories' users, the buyers
+    it invited, and the buyers of no programme whose brand subscribes to one of its factories
+    (they read its data, so its admins see them and may switch them off)."""
     factories = select(Factory.id).where(Factory.programme_id == programme_id)
-    return select(User).where(or_(User.programme_id == programme_id, User.factory_id.in_(factories)))
+    subscribed = (select(Subscription.buyer_organisation_id)
+                  .where(Subscription.factory_id.in_(factories), Subscription.status == SubscriptionStatus.ACTIVE))
+    return select(User).where(or_(
+        User.programme_id == programme_id, User.factory_id.in_(factories),
+        and_(User.role == Role.BUYER, User.programme_id.is_(None), User.buyer_organisation_id.in_(subscribed))))
 
 
 def search_users(programme_id: int, q: str = "", role: Role | None = None, active: bool | None = None) -> Select:
@@ -90,7 +113,10 @@ def invite(actor: User, *, email: str, name: str, role: Role, locale: str, progr
     """A new invitation and its token (the token is never stored; send it, then forget it)."""
     now = now or _now()
     email = normalise_email(email)
-    if find_user_by_email(email) is not None:
+    existing = find_user_by_email(email)
+    if existing is not None and may_manage_user(actor, existing):
+        # Only about an account the inviter sees anyway: anyone else's address answers as a
+        # new one (no enumeration, issue 17 item 8); its owner is told to sign in instead.
         raise PeopleError(_l("There is already an account with this e-mail address."), "email")
     if role is Role.FACTORY:
         if factory is None or factory.programme_id != programme.id:
@@ -106,6 +132,10 @@ def invite(actor: User, *, email: str, name: str, role: Role, locale: str, progr
             raise PeopleError(_l("Only the programme's admins may invite this role."), "role")
     if role is Role.BUYER and buyer_organisation is None:
         raise PeopleError(_l("Choose the buyer organisation this person works for."), "buyer_organisation_id")
+    if role is Role.BUYER and buyer_organisation.id not in set(db.session.scalars(brands_served(programme.id))):
+        # Only a brand the programme already serves; the account will read only this programme.
+        raise PeopleError(_l("No factory of this programme lists this buyer organisation among its customers."),
+                          "buyer_organisation_id")
     if role is not Role.BUYER:
         buyer_organisation = None
     return _issue(actor, email=email, name=name, role=role, locale=locale, programme=programme, factory=factory,
@@ -123,10 +153,13 @@ def invite_admin_from_console(*, email: str, name: str, locale: str, programme, 
 
 def _issue(actor, *, email, name, role, locale, programme, factory, buyer_organisation, is_account_manager,
            days, now) -> tuple[Invitation, str]:
-    # A new invitation replaces any earlier one still open for the same address.
+    # A new invitation replaces any earlier one still open for the same address from the same
+    # place (this factory, or this programme's admins): never another factory's or programme's.
     db.session.execute(
         update(Invitation)
-        .where(Invitation.email == email, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+        .where(Invitation.email == email, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+               Invitation.programme_id == programme.id,
+               Invitation.factory_id == factory.id if factory is not None else Invitation.factory_id.is_(None))
         .values(revoked_at=now)
     )
     token, hashed = tokens.new_token()

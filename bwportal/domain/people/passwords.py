@@ -26,7 +26,7 @@ def request_reset(email: str, *, hours: int, now: datetime | None = None) -> tup
     working), or None when no mail should go: no such account, or a deactivated one."""
     now = now or tokens.now()
     user = find_user_by_email(email)
-    if user is None or not user.active:
+    if user is None or not user.may_sign_in:
         return None
     _revoke_open_links(user, now)
     token, hashed = tokens.new_token()
@@ -44,7 +44,7 @@ def reset_state(reset: PasswordReset | None, now: datetime | None = None) -> str
     """"valid", "used", "revoked", "expired" or "unknown". A deactivated account's link
     counts as revoked."""
     state = tokens.state(reset, "used_at", now)
-    if state == "valid" and not reset.user.active:
+    if state == "valid" and not reset.user.may_sign_in:
         return "revoked"
     return state
 

@@ -17,18 +17,17 @@ Operations add to the session and flush; the caller commits, once.
 import enum
 import io
 import secrets
-import shutil
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import BinaryIO
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
+from ...infra.storage import BadKey, check_key, storage
 from ...models import Cluster, CompliancePoint, EvidenceFile, Finding, PublicResponse
 from .. import audit
 from ..errors import DomainError
@@ -95,6 +94,25 @@ def public_findings(cycle_id: int) -> list[PublicIssue]:
         .order_by(Cluster.position, CompliancePoint.position, Finding.id)
     ).all()
     return [PublicIssue(finding, response) for finding, response in rows]
+
+
+def public_findings_query(cycle_id: int) -> Select:
+    """The cycle's publicly reported findings in catalogue order (the id last: pages of it
+    never overlap); ``issues_of`` a page of them gives each its response."""
+    return (select(Finding)
+            .join(Cluster, Cluster.id == Finding.cluster_id)
+            .join(CompliancePoint, CompliancePoint.id == Finding.compliance_point_id)
+            .where(Finding.cycle_id == cycle_id, Finding.publicly_reported)
+            .options(selectinload(Finding.ip_item))
+            .order_by(Cluster.position, CompliancePoint.position, Finding.id))
+
+
+def issues_of(findings) -> list[PublicIssue]:
+    """``findings`` each with its response (None: not answered yet), in one query."""
+    findings = list(findings)
+    responses = {r.finding_id: r for r in db.session.scalars(
+        select(PublicResponse).where(PublicResponse.finding_id.in_([f.id for f in findings])))} if findings else {}
+    return [PublicIssue(finding, responses.get(finding.id)) for finding in findings]
 
 
 def public_findings_after(factory_id: int, after_id: int, limit: int, *conditions) -> list[PublicIssue]:
@@ -248,40 +266,30 @@ def check_files(uploads) -> tuple[list[CheckedFile], list[RefusedFile]]:
     return accepted, refused
 
 
-def evidence_folder(upload_dir: str) -> Path:
-    return Path(upload_dir) / EVIDENCE_DIR
-
-
-def _store(upload_dir: str, checked: CheckedFile) -> str:
-    """Write the file under a new random name; returns that name. Creates the folder."""
-    folder = evidence_folder(upload_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    while True:
-        name = f"{secrets.token_urlsafe(24)}.{checked.ext}"
-        try:
-            with open(folder / name, "xb") as out:
-                checked.stream.seek(0)
-                shutil.copyfileobj(checked.stream, out, _CHUNK)
-            return name
-        except FileExistsError:  # pragma: no cover - 192 random bits
-            continue
-
-
-def stored_path(upload_dir: str, stored_name: str) -> Path | None:
-    """The file on disk, if it is there and inside the evidence folder; else None."""
-    folder = evidence_folder(upload_dir).resolve()
-    path = (folder / stored_name).resolve()
-    if path.parent != folder or not path.is_file():
+def stored_key(stored_name: str) -> str | None:
+    """The storage key of an evidence file (under evidence/), or None for a name that could
+    reach anywhere else (a row written some other way)."""
+    try:
+        key = check_key(f"{EVIDENCE_DIR}/{stored_name}")
+    except BadKey:
         return None
-    return path
+    return key if key.count("/") == 1 else None
 
 
-def discard(upload_dir: str, stored_names) -> None:
+def _store(checked: CheckedFile) -> str:
+    """Keep the file (through infra.storage) under a new random name; returns that name."""
+    name = f"{secrets.token_urlsafe(24)}.{checked.ext}"  # 192 random bits: never an existing one
+    checked.stream.seek(0)
+    storage().put(stored_key(name), checked.stream, checked.content_type)
+    return name
+
+
+def discard(stored_names) -> None:
     """Remove stored files (after a failed save, or once their rows are deleted)."""
     for name in stored_names:
-        path = stored_path(upload_dir, name)
-        if path is not None:
-            path.unlink(missing_ok=True)
+        key = stored_key(name)
+        if key is not None:
+            storage().delete(key)
 
 
 # --- changes ---------------------------------------------------------------------------------
@@ -298,7 +306,7 @@ def _needs_verification_again(response: PublicResponse) -> None:
 
 
 def save_response(finding: Finding, actor, text: str, expected_version: int | None,
-                  files: list[CheckedFile], upload_dir: str, now: datetime | None = None):
+                  files: list[CheckedFile], now: datetime | None = None):
     """Create or update the response to ``finding`` and attach ``files``.
 
     ``expected_version`` is the version the form was opened with (None: there was no
@@ -323,7 +331,7 @@ def save_response(finding: Finding, actor, text: str, expected_version: int | No
     stored = []
     try:
         for checked in files:
-            name = _store(upload_dir, checked)
+            name = _store(checked)
             stored.append(name)
             db.session.add(EvidenceFile(
                 factory_id=finding.factory_id, response=response, stored_name=name,
@@ -337,7 +345,7 @@ def save_response(finding: Finding, actor, text: str, expected_version: int | No
                 _needs_verification_again(response)
         db.session.flush()
     except Exception:
-        discard(upload_dir, stored)
+        discard(stored)
         raise
     return response, stored
 

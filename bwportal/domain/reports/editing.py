@@ -9,7 +9,8 @@ from sqlalchemy.orm import defer
 
 from ...extensions import db
 from ...models import Cycle, ProgressReport, ReportComment, ReportKind, ReportSection, ReportStatus
-from .workflow import ReportLocked, WorkflowError, may_write
+from ..errors import Conflict
+from .workflow import ReportLocked, WorkflowError, lock_draft, may_write
 
 D, A = ReportStatus.DRAFT, ReportStatus.APPROVED
 
@@ -76,7 +77,14 @@ def creatable_cycles(cycles, kind: ReportKind) -> list[Cycle]:
 
 
 def save_section(report: ProgressReport, key: str, answers: dict, user, expected_version: int | None):
-    """Save a section's answers; raises StaleSection if someone saved it since."""
+    """Save a section's answers; raises StaleSection if someone saved it since, and
+    AlreadySubmitted if the report left draft since the page was shown (a colleague's
+    submission, which then holds the state this save would have changed)."""
+    was_draft = report.status is D
+    lock_draft(report)
+    if was_draft and report.status is not D:
+        raise AlreadySubmitted(_l("This report was submitted in the meantime: your answers were not saved. "
+                                  "Copy them if you need them."))
     if not may_write(report, user):
         raise ReportLocked(_l("This report can no longer be edited."))
     section = next((s for s in report.sections if s.key == key), None)
@@ -89,6 +97,10 @@ def save_section(report: ProgressReport, key: str, answers: dict, user, expected
     section.updated_at = datetime.now(UTC)
     section.updated_by_id = user.id
     return section
+
+
+class AlreadySubmitted(ReportLocked, Conflict):
+    """A save that came after the submission it raced with: refused, never acknowledged and lost."""
 
 
 class StaleSection(WorkflowError):

@@ -1,6 +1,6 @@
 """Who reads which reports, and the lists of reports the pages show."""
 
-from sqlalchemy import select, true
+from sqlalchemy import Select, select, true
 from sqlalchemy.orm import defer
 
 from ...extensions import db
@@ -44,10 +44,13 @@ def reports_of(factory_id: int, user) -> list[ProgressReport]:
 
 
 def awaiting_review(factory_ids) -> list[ProgressReport]:
+    return list(db.session.scalars(awaiting_review_query(factory_ids)))
+
+
+def awaiting_review_query(factory_ids) -> Select:
     """The EA's inbox: PR1s submitted by their factories, oldest first."""
-    return list(db.session.scalars(
-        select(ProgressReport).where(ProgressReport.factory_id.in_(factory_ids), ProgressReport.status == S)
-        .order_by(ProgressReport.submitted_at, ProgressReport.id).options(LIST_OF_REPORTS)))
+    return (select(ProgressReport).where(ProgressReport.factory_id.in_(factory_ids), ProgressReport.status == S)
+            .order_by(ProgressReport.submitted_at, ProgressReport.id).options(LIST_OF_REPORTS))
 
 
 def transitions_of(report: ProgressReport) -> list[ReportTransition]:

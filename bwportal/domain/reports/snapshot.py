@@ -17,6 +17,7 @@ from ...models import AdvisoryVisit, Finding, IPItem
 from ..annexes.committee import meetings_annex, members_annex
 from ..annexes.training import training_annex
 from ..public.issues import public_annex
+from ..time import factory_today
 from .counts import overview_counts
 
 
@@ -60,6 +61,7 @@ def ip_annex(factory_id: int) -> list[dict]:
     ).unique()
     return [{
         "id": i.id, "cycle": i.cycle.number, "origin": i.origin.value, "raised_by": _name(i.raised_by),
+        "visit": _iso(i.advisory_visit.visit_date) if i.advisory_visit else None,
         "publicly_reported": i.publicly_reported, "area_of_improvement": i.area_of_improvement,
         "cluster": _name(i.cluster), "compliance_point": _name(i.compliance_point), "root_cause": _name(i.root_cause),
         "root_cause_description": i.root_cause_description, "actions_needed": i.actions_needed,
@@ -107,7 +109,7 @@ def annexes(factory, cycle) -> dict:
     return {
         "ip": ip_annex(factory.id),
         "training": training_annex(factory.id),
-        "members": members_annex(factory.id),
+        "members": members_annex(factory.id, factory_today(factory)),
         "meetings": meetings_annex(factory.id),
         "visits": visits_annex(factory.id),
         "public": public_annex(cycle.id),

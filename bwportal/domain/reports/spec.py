@@ -42,6 +42,8 @@ class Question:
     options: tuple[Option, ...] = ()
     comment: bool = True  # has a comments box
     required: bool = False  # must be answered before the report is submitted
+    # Required only when another question of the section has this answer, e.g. ("q1", "yes").
+    required_when: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,8 @@ PR1_SECTIONS: tuple[Section, ...] = (
             ("lead_persons", N_("named a lead person for every Improvement Plan item")),
             ("shared_with_workers", N_("shared the Improvement Plan with workers")),
             ("public_first", N_("started work on publicly reported issues first")),
-        ), hint=N_("Tick only what applies. Under comments, explain why some points have not been applied yet.")),
+        ), hint=N_("Tick only what applies. Under comments, explain why some points have not been applied yet."),
+           required=True),
     )),
     Section("social_dialogue", "social-dialogue", N_("Social Dialogue"),
             intro=N_("These questions are about the %(committee)s, not the OSH committee."), questions=(
@@ -81,13 +84,14 @@ PR1_SECTIONS: tuple[Section, ...] = (
             ("stopped", N_("has stopped functioning")),
             ("newly_set_up", N_("was newly set up")),
             ("membership_changed", N_("changed its membership")),
-        ), hint=N_("Say why, the date of the last meeting, and the plans.")),
+        ), hint=N_("Say why, the date of the last meeting, and the plans."), required_when=("q1", "yes")),
         Question("q3", Kind.TICKS, N_("Q3. Worker representatives were chosen by:"), options=_o(
             ("election", N_("election")),
             ("selection_management", N_("selection by management")),
             ("selection_union", N_("selection by the union")),
         ), hint=N_("Give the date (dd-mm-yyyy), whether the election followed local law and Better Work "
-                   "guidelines, and why representatives were selected rather than elected.")),
+                   "guidelines, and why representatives were selected rather than elected."),
+           required_when=("q1", "yes")),
         Question("q4", Kind.TICKS, N_("Q4. In place:"), options=_o(
             ("effectively_represented", N_("workers are effectively represented: their inputs are discussed and "
                                            "used, representatives get time off duty to consult colleagues, "
@@ -97,9 +101,11 @@ PR1_SECTIONS: tuple[Section, ...] = (
             ("management_meets_chair", N_("top management meets the chairperson regularly")),
             ("paid_meeting_time", N_("members are paid for meeting time")),
             ("gender_balance", N_("the gender balance of members reflects the workforce")),
-        ), hint=N_("Describe the composition, union presence, and any conflicts or strikes in the period.")),
+        ), hint=N_("Describe the composition, union presence, and any conflicts or strikes in the period."),
+           required_when=("q1", "yes")),
         Question("q5", Kind.COMMENT_ONLY, N_("Q5. Other comments"),
-                 hint=N_("If there is no %(committee)s, why, and the plans; other forms of social dialogue.")),
+                 hint=N_("If there is no %(committee)s, why, and the plans; other forms of social dialogue."),
+                 required_when=("q1", "no")),
     )),
     Section("systems", "systems", N_("Management Systems"), questions=(
         Question("hr", Kind.TICKS, N_("HR management system"), options=_o(
@@ -110,7 +116,7 @@ PR1_SECTIONS: tuple[Section, ...] = (
             ("grievance_used", N_("a grievance mechanism that workers use")),
             ("records_checked", N_("payroll and hours records checked internally every month")),
             ("committee_reviews_hr", N_("the %(committee)s reviews HR issues")),
-        ), hint=N_("Progress since the assessment; criteria not yet met and why.")),
+        ), hint=N_("Progress since the assessment; criteria not yet met and why."), required=True),
         Question("osh", Kind.TICKS, N_("OSH management system"), options=_o(
             ("policy_signed", N_("an OSH policy signed by top management")),
             ("osh_committee", N_("a functioning OSH committee")),
@@ -119,7 +125,7 @@ PR1_SECTIONS: tuple[Section, ...] = (
             ("monthly_inspections", N_("monthly OSH inspections")),
             ("evacuation_drills", N_("evacuation drills as the law requires")),
             ("chemical_inventory", N_("a chemical inventory with safety data sheets")),
-        ), hint=N_("Progress since the assessment; criteria not yet met and why.")),
+        ), hint=N_("Progress since the assessment; criteria not yet met and why."), required=True),
     )),
     Section("learning", "learning", N_("Continuous Learning"), questions=(
         Question("plan", Kind.TICKS, N_("Learning plan"), options=_o(
@@ -127,13 +133,13 @@ PR1_SECTIONS: tuple[Section, ...] = (
             ("with_committee", N_("it was made with the %(committee)s")),
             ("root_causes", N_("it addresses root causes in the Improvement Plan")),
             ("reviewed", N_("it is reviewed for progress")),
-        ), hint=N_("Next steps; support needed, and from whom.")),
+        ), hint=N_("Next steps; support needed, and from whom."), required=True),
         Question("given", Kind.TICKS, N_("Training given since the assessment"), options=_o(
             ("bw_training", N_("Better Work training")),
             ("bw_seminars", N_("Better Work industry seminars")),
             ("internal", N_("internal training")),
             ("other_providers", N_("training by other providers")),
-        ), hint=N_("The kinds of training given.")),
+        ), hint=N_("The kinds of training given."), required=True),
         Question("upcoming", Kind.TEXT, N_("Upcoming training: topics and target groups"), comment=False),
         Question("details", Kind.TEXT, N_("Further details: internal learning, actions after trainings"),
                  comment=False),
@@ -247,12 +253,32 @@ def parse_answers(section: Section, form, ip_item_ids=()) -> tuple[dict, dict]:
     return answers, errors
 
 
+def is_required(section: Section, question: Question, answers: dict) -> bool:
+    """Whether ``question`` must be answered, given the section's ``answers`` (PR-4)."""
+    if question.required:
+        return True
+    if question.required_when is None:
+        return False
+    other, value = question.required_when
+    return (answers.get(other) or {}).get("value") == value
+
+
+def is_answered(question: Question, answer: dict | None) -> bool:
+    """Answered: a value given, or (for ticks and comment boxes) a comment saying why none applies."""
+    answer = answer or {}
+    if question.kind is Kind.COMMENT_ONLY:
+        return bool((answer.get("comment") or "").strip())
+    if answer.get("value"):
+        return True
+    return question.kind is Kind.TICKS and bool((answer.get("comment") or "").strip())
+
+
 def missing_required(kind: ReportKind, programme, answers_by_section: dict) -> list[tuple[Section, Question]]:
     """Required questions not yet answered: a report is submitted only when they are."""
     missing = []
     for section in sections_for(kind, programme):
         answers = answers_by_section.get(section.key, {})
         for q in section.questions:
-            if q.required and not (answers.get(q.key) or {}).get("value"):
+            if is_required(section, q, answers) and not is_answered(q, answers.get(q.key)):
                 missing.append((section, q))
     return missing

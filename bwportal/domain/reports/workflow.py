@@ -8,14 +8,16 @@ write to a section of a report that is not a draft (``guard``).
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from ...extensions import db
 from ...models import ProgressReport, ReportKind, ReportStatus, ReportTransition, Role
 from .. import audit
-from ..errors import DomainError
+from ..errors import Conflict, DomainError
+from ..locking import locked
 from ..notices import notify as notices
 from . import snapshot as report_snapshot
-from .spec import missing_required
+from .completeness import Gaps, gaps
 
 D, S, A = ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.APPROVED
 
@@ -40,6 +42,29 @@ class ReportLocked(WorkflowError):
     """A write to a report that is not a draft."""
 
 
+class ReportMoved(WorkflowError, Conflict):
+    """The report is no longer in the state the user saw: a second click, or a colleague's
+    action came first. Nothing was done; the message names the state it is in now."""
+
+    def __init__(self, report: ProgressReport):
+        super().__init__(_l("This report changed in the meantime and is now %(status)s: nothing was done.",
+                            status=report.status.label))
+        self.report = report
+
+
+class ReportIncomplete(WorkflowError):
+    """Submission or release refused; ``gaps`` lists what is missing (completeness.Gaps)."""
+
+    def __init__(self, message, found: Gaps):
+        super().__init__(message)
+        self.gaps = found
+
+
+INCOMPLETE = _l("The report cannot be submitted yet: complete what is listed under “Before you submit”.")
+WAITING = _l("The report cannot be released while Improvement Plan items wait for verification: verify or "
+             "return them first (listed under “Before you release”).")
+
+
 def _role(user) -> Role | None:
     """The role acting; None for no one (anonymous, or a deactivated account), who may do nothing."""
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "active", False):
@@ -56,21 +81,49 @@ def may_write(report: ProgressReport, user) -> bool:
     return report.status is D and _role(user) is AUTHORS[report.kind]
 
 
-def fire(report: ProgressReport, action: str, user, comment: str = "") -> None:
-    """Move the report along one transition, recording who, when and why."""
+def may_fire(report: ProgressReport, action: str, user) -> bool:
+    """Whether ``user``'s role fires ``action`` on reports of this kind, whatever the state
+    (in the wrong state the answer is a conflict, not a refusal of the account)."""
     spec = TRANSITIONS.get((report.kind, action))
-    if spec is None or spec[0] is not report.status:
+    return spec is not None and _role(user) is spec[2]
+
+
+def lock_draft(report: ProgressReport) -> ProgressReport:
+    """The report row locked until the transaction ends, its status as committed now: a
+    section save and a submission of the same report take turns (item 2 of issue 17), so a
+    save lands before the snapshot or is refused as already submitted."""
+    return locked(report)
+
+
+def fire(report: ProgressReport, action: str, user, comment: str = "", seen: str | None = None) -> None:
+    """Move the report along one transition, recording who, when and why; at most once.
+
+    The report row is locked and its status re-read first: a second click, or approve and
+    send back at the same moment, finds the state the first one left and is refused with
+    ``ReportMoved`` (no second transition, notice or snapshot). ``seen`` is the status the
+    user's page showed: an action chosen on a page older than the report's state is refused
+    the same way."""
+    spec = TRANSITIONS.get((report.kind, action))
+    if spec is None:
         raise WorkflowError(_l("This report cannot do that in its current state."))
     src, dst, role, needs_comment = spec
     if _role(user) is not role:
         raise WorkflowError(_l("Your account may not do this."))
+    locked(report)
+    if report.status is not src or (seen and seen != report.status.value):
+        raise ReportMoved(report)
     if needs_comment and not comment.strip():
         raise WorkflowError(_l("Please say what the factory should change."))
     if dst in (S, A) and src is D:
-        missing = missing_required(report.kind, report.factory.programme, report.answers_by_section())
-        if missing:
-            raise WorkflowError(_l("Please answer every required question before sending the report."))
-        report.snapshot = report_snapshot.take(report)  # PR-8: frozen as of this moment
+        _fresh_sections(report)
+        found = gaps(report)  # IP-4, PR-4 (PR1); 002 §3.2.1 (PR2)
+        if found:
+            if found.waiting and not found.answers:
+                raise ReportIncomplete(WAITING, found)
+            raise ReportIncomplete(INCOMPLETE if report.kind is ReportKind.PR1 else
+                                   _l("Please answer every required question before releasing the report."),
+                                   found)
+        report.snapshot = report_snapshot.take(report)  # PR-8: frozen as of this moment, under the lock
     if dst is D:
         report.snapshot = None  # sent back: the next submission freezes a new snapshot
     report.status = dst
@@ -86,3 +139,12 @@ def fire(report: ProgressReport, action: str, user, comment: str = "") -> None:
     audit.for_factory(user, f"report.{action}", report, factory,
                       label=f"{factory.name}: {report.kind.value.upper()} {report.report_date.isoformat()}",
                       changes={"kind": report.kind.value, "status": [src.value, dst.value]})
+
+
+def _fresh_sections(report: ProgressReport) -> None:
+    """The sections as committed now (a save that took the lock before us is in them)."""
+    from ...models import ReportSection
+
+    list(db.session.scalars(select(ReportSection).where(ReportSection.report_id == report.id)
+                            .execution_options(populate_existing=True)))
+    db.session.expire(report, ["sections"])

@@ -284,6 +284,17 @@
     form.parentNode.insertBefore(box, form);
   }
 
+  /* Signing out leaves nothing typed behind on a shared PC (the server also sends
+     Clear-Site-Data; this covers browsers that ignore it). */
+  document.addEventListener("submit", function (event) {
+    if (!event.target.matches || !event.target.matches("form.sign-out, form[data-signs-out]")) return;
+    dirty.clear();
+    for (var i = localStorage.length - 1; i >= 0; i--) {
+      var k = localStorage.key(i);
+      if (k && k.indexOf(KEY) === 0) localStorage.removeItem(k);
+    }
+  }, true);
+
   window.addEventListener("beforeunload", function (event) {
     if (dirty.size) { event.preventDefault(); event.returnValue = ""; }
   });
