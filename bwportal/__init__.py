@@ -18,7 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .domain.reports import guard  # noqa: F401 - the model refuses writes to a report that is not a draft
     from .extensions import configure_sqlite, csrf, db, htmx, login_manager, migrate
-    from .web import assets, hooks, i18n, observability, throttle, transactions, unit_of_work
+    from .web import assets, hooks, i18n, observability, offline, throttle, transactions, unit_of_work
 
     observability.init_app(app)  # first: every later handler's log lines carry the request id
 
@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     hooks.init_app(app)
+    offline.init_app(app)
     unit_of_work.init_app(app)
     throttle.init_app(app)
 

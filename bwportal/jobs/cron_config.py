@@ -8,6 +8,7 @@ from rq import cron
 
 from bwportal.jobs.deadlines import sweep
 from bwportal.jobs.digest import weekly_digests
+from bwportal.jobs.idempotency import expire_idempotency_keys
 from bwportal.jobs.ip_daily import mark_delayed_items
 from bwportal.jobs.outbox import relay_due
 from bwportal.jobs.pruning import prune_documents
@@ -28,6 +29,8 @@ PERIODIC_JOBS: list[tuple] = [
     (prune_documents, {"queue_name": PERIODIC, "cron": "30 3 * * *"}),
     # Resumable uploads left unfinished for a day, and their chunks (issue 19).
     (prune_uploads, {"queue_name": PERIODIC, "cron": "35 * * * *"}),
+    # Idempotency keys of saves replayed from a device's offline queue, kept a week.
+    (expire_idempotency_keys, {"queue_name": PERIODIC, "cron": "40 3 * * *"}),
 ]
 
 for func, options in PERIODIC_JOBS:

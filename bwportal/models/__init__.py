@@ -18,6 +18,7 @@ from .committee import (
 from .cycle import AdvisoryVisit, Cycle, Finding
 from .document import Document, DocumentStatus
 from .factory import Factory, FactoryCustomer
+from .idempotency import IdempotencyKey
 from .invitation import Invitation
 from .ip import EventKind, IPEvent, IPItem, IPItemFile, IPStatus, Origin
 from .outbox import OutboxMessage, OutboxStatus
@@ -39,6 +40,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "AuditEvent",
+    "IdempotencyKey",
     "Invitation",
     "PasswordReset",
     "CommitteeMeeting",

@@ -91,6 +91,7 @@ PUBLIC = {
     # GET: an anonymous visitor's choice; a bad one is refused and sent back to "/".
     "auth.choose_language": {"GET": _same((302, "/home"), (302, "/")), "POST": _same((302, "/"), (302, "/"))},
     "health.healthz": {"GET": _same(200, 200)},
+    "service_worker": {"GET": _same(200, 200)},  # the same script for all; it names no one (issue 19)
     # Prometheus figures (counts by route template, the outbox): no one's data; the proxy keeps
     # it inside, METRICS_TOKEN may lock it (tests/web/test_observability.py).
     "observability.metrics": {"GET": _same(200, 200)},

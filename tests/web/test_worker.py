@@ -60,6 +60,7 @@ def test_the_cron_configuration_registers_the_periodic_jobs(app):
     assert "bwportal.jobs.deadlines.sweep 15 * * * *" in jobs
     assert "bwportal.jobs.outbox.relay_due * * * * *" in jobs
     assert "bwportal.jobs.ip_daily.mark_delayed_items 5 * * * *" in jobs
+    assert "bwportal.jobs.idempotency.expire_idempotency_keys 40 3 * * *" in jobs
     assert "TZ=UTC" in _procfile("cron") and "cron_config.py" in _procfile("cron")
 
 

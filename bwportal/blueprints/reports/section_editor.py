@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ...domain import idempotency
 from ...domain.reports import completeness, counts, editing
 from ...domain.reports import queries as report_queries
 from ...domain.reports import workflow as wf
@@ -63,6 +64,12 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
     stored = _stored(report, key)
     ip_items = _ip_items(report) if kind is ReportKind.PR2 else []
     answers, errors = parse_answers(section, request.form, [i.id for i in ip_items])
+    # A save replayed from the device's offline queue carries a key: a key seen before gets the
+    # first answer again, nothing is saved twice (issue 19 item 6).
+    once = idempotency.valid(request.headers.get("Idempotency-Key"))
+    earlier = idempotency.seen(current_user, once) if once else None
+    if earlier is not None:
+        return _replayed(factory, report, sections, section, answers, earlier)
     if errors:
         return _render(factory, report, sections, section, answers=answers, errors=errors), 422
     expected = _version(request.form.get("version"))
@@ -70,12 +77,23 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
         expected = -1  # an existing section saved without its version can only be stale
     try:
         with unit_of_work():
+            if once:  # first: a concurrent replay of the same key stops here, before saving
+                idempotency.record(current_user, once, request.path, 200)
             editing.save_section(report, key, answers, current_user, expected)
     except (editing.StaleSection, StaleDataError):
         conflict = _stored(report, key)
         db.session.refresh(conflict)
+        if once:  # a replay whose text someone else changed meanwhile: a conflict, every time
+            try:
+                with unit_of_work():
+                    idempotency.record(current_user, once, request.path, 409)
+            except IntegrityError:
+                pass  # the same key, sent twice at once, was answered already
         return _render(factory, report, sections, section, answers=answers, conflict=conflict), 409
     except IntegrityError:
+        earlier = idempotency.seen(current_user, once) if once else None
+        if earlier is not None:  # the same key sent twice at once: the other one saved
+            return _replayed(factory, report, sections, section, answers, earlier)
         conflict = _stored(report, key) if stored is None else None
         if conflict is None:
             raise
@@ -97,6 +115,18 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
         response.headers["HX-Push-Url"] = section_url(report, following.key)
         return response
     return _render(factory, report, sections, section, saved=section.key)
+
+
+def _replayed(factory, report, sections, section, answers, earlier):
+    """The answer to a key seen before: its first status, and the section as it now stands."""
+    if earlier.target != request.path:
+        abort(422)  # a key is one save of one section
+    if earlier.status == 409:
+        conflict = _stored(report, section.key)
+        return _render(factory, report, sections, section, answers=answers, conflict=conflict), 409
+    if not htmx:
+        return redirect(section_url(report, section.key))
+    return _render(factory, report, sections, section, saved=section.key), earlier.status
 
 
 def _render(factory, report, sections, section, *, answers=None, errors=None, conflict=None,

@@ -101,6 +101,7 @@
       var tpl = document.getElementById("offline-template");
       if (tpl) form.insertBefore(tpl.content.firstElementChild.cloneNode(true), form.firstChild);
     }
+    if (USER && form.hasAttribute("data-offline-queue")) { enqueue(form, key); return; }
     if (form.hasAttribute("data-retry-pending")) return;
     form.setAttribute("data-retry-pending", "");
     window.addEventListener("online", function () {
@@ -111,6 +112,160 @@
         : form.querySelector("button[type=submit].primary, button[type=submit]");
       if (button) button.click(); else form.requestSubmit();
     }, { once: true });
+  }
+
+  /* Offline, for real (issue 19 item 6). A signed-in factory user's pages name them
+     (data-offline-user, an opaque id): the service worker keeps the pages they open, and a save
+     made offline is queued on this device, under that id, with its own idempotency key. The
+     queue is sent when the link returns and at every page load; the server applies each key once
+     and answers a replay whose section someone else changed meanwhile with the conflict, which is
+     shown where the form is (their text and ours), the text staying kept on the device. */
+  var USER = null;
+  var QUEUE = "bwportal-queue:";
+
+  function queued() {
+    try { return JSON.parse(localStorage.getItem(QUEUE + USER) || "[]"); } catch (e) { return []; }
+  }
+
+  function setQueue(items) {
+    if (items.length) localStorage.setItem(QUEUE + USER, JSON.stringify(items));
+    else localStorage.removeItem(QUEUE + USER);
+  }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+  }
+
+  function enqueue(form, key) {
+    // Only the save: "and go to the next section" is not replayed (the user stays where they are).
+    var params = new URLSearchParams(new FormData(form));
+    // A later save of the same form replaces the one waiting: both start from the same version.
+    var items = queued().filter(function (item) { return item.draft !== key; });
+    items.push({ id: newKey(), url: form.getAttribute("hx-post") || form.action, body: params.toString(),
+                 draft: key, typed: snapshot(form), at: Date.now() });
+    setQueue(items);
+  }
+
+  function csrfToken() {
+    var field = document.querySelector("input[name=csrf_token]");
+    return field ? field.value : null;
+  }
+
+  /* The answer goes where the form is, as HTMX would have put it. */
+  function showAnswer(item, html) {
+    var name = item.draft.slice(KEY.length);
+    var form = document.querySelector('form[data-keep-drafts="' + name + '"]');
+    var target = form && document.querySelector(form.getAttribute("hx-target") || "#section");
+    if (!target) return;
+    var holder = document.createElement("template");
+    holder.innerHTML = html.trim();
+    var fresh = holder.content.firstElementChild;
+    if (!fresh) return;
+    var typed = snapshot(form);  // typed after the queued save: never lost to the answer
+    target.replaceWith(fresh);
+    if (window.htmx) htmx.process(fresh);
+    enhance(fresh);
+    var again = fresh.querySelector('form[data-keep-drafts="' + name + '"]');
+    if (again && item.typed && !same(typed, item.typed)) {
+      apply(again, typed);
+      localStorage.setItem(item.draft, JSON.stringify({ data: typed, at: Date.now() }));
+      dirty.add(item.draft);
+    }
+  }
+
+  var replaying = false;
+  function replay() {
+    if (!USER || replaying || !navigator.onLine) return;
+    var item = queued()[0];
+    if (!item) return;
+    replaying = true;
+    var body = new URLSearchParams(item.body);
+    var token = csrfToken();  // the page's token: the queued one may be from a cached page
+    if (token) body.set("csrf_token", token);
+    fetch(item.url, { method: "POST", body: body, credentials: "same-origin",
+                      headers: { "HX-Request": "true", "Idempotency-Key": item.id } })
+      .then(function (response) {
+        // Signed out, or the server is down: the save waits for the next chance.
+        if (response.redirected || response.status === 401 || response.status >= 500) return false;
+        return response.text().then(function (html) {
+          setQueue(queued().filter(function (other) { return other.id !== item.id; }));
+          var kept = localStorage.getItem(item.draft);
+          if (response.ok) { localStorage.removeItem(item.draft); dirty.delete(item.draft); }
+          // Saved; or the conflict or refusal beside our text. Text typed after the queued save
+          // stays in the form and on the device (showAnswer).
+          showAnswer(item, html);
+          if (!response.ok && kept && localStorage.getItem(item.draft) === null) {
+            localStorage.setItem(item.draft, kept);  // still ours: kept on this device
+            dirty.add(item.draft);
+          }
+          return true;
+        });
+      }, function () { return false; })
+      .then(function (sent) { replaying = false; if (sent) replay(); });
+  }
+
+  function serviceWorker() {
+    USER = document.body.getAttribute("data-offline-user");
+    var mine = USER ? "bwportal-pages-" + USER : null;
+    // Nothing kept for anyone else: other users' pages and queues go (signed out, or someone else).
+    if (window.caches) {
+      caches.keys().then(function (names) {
+        names.forEach(function (n) { if (n.indexOf("bwportal-pages-") === 0 && n !== mine) caches.delete(n); });
+      });
+    }
+    Object.keys(localStorage).forEach(function (k) {
+      if (k.indexOf(QUEUE) === 0 && k !== QUEUE + USER) localStorage.removeItem(k);
+    });
+    if (!("serviceWorker" in navigator)) return;
+    if (USER) {
+      navigator.serviceWorker.register("/sw.js?u=" + encodeURIComponent(USER), { scope: "/" })
+        .catch(function () {});
+    } else {
+      navigator.serviceWorker.getRegistrations().then(function (regs) {
+        regs.forEach(function (reg) { reg.unregister(); });
+      });
+    }
+  }
+
+  /* After an HTMX save or move, the worker fetches the page again, so that what it keeps is current. */
+  function refreshKept() {
+    var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (USER && worker) worker.postMessage({ refresh: location.href });
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (xhr && xhr.status >= 200 && xhr.status < 300) setTimeout(refreshKept, 0);
+  });
+
+  /* Signing out leaves nothing of this user on the device (the server's Clear-Site-Data does it
+     too where the browser honours it). */
+  function clearOnSignOut(root) {
+    each(root, "form.sign-out", function (form) {
+      form.addEventListener("submit", function (event) {
+        if (form.hasAttribute("data-cleared")) return;
+        event.preventDefault();
+        dirty.clear();
+        Object.keys(localStorage).forEach(function (k) {
+          if (k.indexOf("bwportal-") === 0) localStorage.removeItem(k);
+        });
+        var work = [];
+        if (window.caches) {
+          work.push(caches.keys().then(function (names) {
+            return Promise.all(names.map(function (n) { return caches.delete(n); }));
+          }));
+        }
+        if ("serviceWorker" in navigator) {
+          work.push(navigator.serviceWorker.getRegistrations().then(function (regs) {
+            return Promise.all(regs.map(function (reg) { return reg.unregister(); }));
+          }));
+        }
+        Promise.all(work).catch(function () {}).then(function () {
+          form.setAttribute("data-cleared", "");
+          form.submit();
+        });
+      });
+    });
   }
 
   function offer(form, key, stored) {
@@ -168,7 +323,13 @@
   function enhance(root) { autosubmit(root); sums(root); keepDrafts(root); chooseCluster(root); }
   document.documentElement.classList.add("js");
 
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  window.addEventListener("online", replay);
+  document.addEventListener("DOMContentLoaded", function () {
+    serviceWorker();
+    enhance(document);
+    clearOnSignOut(document);
+    replay();
+  });
   document.addEventListener("htmx:load", function (e) {
     if (e.target !== document.body) enhance(e.target);
   });

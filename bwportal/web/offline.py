@@ -1,0 +1,52 @@
+"""Offline, for real (issue 19 item 6): the service worker (static/sw.js, served at /sw.js
+with scope /) keeps the pages a signed-in factory user opened, for opening them offline.
+
+It never serves one user's pages to another: each page it may keep carries ``BW-Offline-User``,
+an opaque id of the user and their session version (so a new password or "sign out everywhere"
+changes it), and the worker keeps a page only in the cache named after that same id, which is
+the one it was registered for. Signed-out pages, other roles and non-GET answers carry no id and
+are never kept. app.js registers the worker only where the page names a user, and clears every
+cache at sign-out and when the page's user differs.
+"""
+
+import hashlib
+import hmac
+
+from flask import current_app, request, send_from_directory
+from flask_login import current_user
+
+from ..models import Role
+
+HEADER = "BW-Offline-User"
+
+
+def offline_id(user) -> str | None:
+    """The opaque id the pages give the service worker, or None where nothing is kept."""
+    if not getattr(user, "is_authenticated", False) or user.role is not Role.FACTORY:
+        return None
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    message = f"offline-cache:{user.id}:{user.session_version}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:24]
+
+
+def _mark_keepable(response):
+    if (request.method == "GET" and response.status_code == 200 and response.mimetype == "text/html"
+            and request.endpoint != "static"):
+        marker = offline_id(current_user)
+        if marker:
+            response.headers[HEADER] = marker
+    return response
+
+
+def service_worker():
+    response = send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript",
+                                   max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"  # a new worker reaches browsers at once
+    return response
+
+
+def init_app(app) -> None:
+    app.add_url_rule("/sw.js", "service_worker", service_worker)
+    app.after_request(_mark_keepable)
+    app.context_processor(lambda: {"offline_user": offline_id(current_user)})
