@@ -39,7 +39,16 @@ CACHED_URLS = """async () => {
 
 
 def controlled(page):
-    """The page is under the service worker (registered by app.js for a factory user)."""
+    """The page is under the service worker (registered by app.js for a factory user). Every page
+    load registers it again, so a registration that an earlier page's unregistering (a signed-out
+    page, just before) undid is made again by the next load, as a user's next click would."""
+    for _attempt in range(3):
+        try:
+            page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null",
+                                   timeout=15_000)
+            return
+        except PlaywrightError:
+            page.reload()
     page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
 
 
