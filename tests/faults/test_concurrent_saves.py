@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from bwportal.extensions import db
-from bwportal.models import IPEvent, IPItem, ReportSection, Role
+from bwportal.models import IPEvent, IPItem, Role
 from tests import factories as f
 from tests.conftest import sign_in
 
@@ -86,38 +86,37 @@ def test_two_users_save_the_same_section_at_once(app, world, pr1):
     url = section_url(world, pr1)
     version = stored_section(pr1).version
     texts = ["Sokha's answer: the PICC met twice", "Dara's answer: the PICC met three times"]
-    with WriteTogether(ReportSection) as together:
-        responses = at_once(app, [(client, "post", url, {"data": {"feedback": text, "version": str(version)}})
-                                  for client, text in zip((first, second), texts, strict=True)])
-    assert len(together.waited) == 2, "both saves must reach the write with the same version read"
+    # Both sent at once from the same version: a save locks its report (issue 17 item 2), so the
+    # second waits for the first and then finds the version moved on.
+    responses = at_once(app, [(client, "post", url, {"data": {"feedback": text, "version": str(version)}})
+                              for client, text in zip((first, second), texts, strict=True)])
     winner, loser = winner_and_loser(responses, 302)
     conflict = unescape(responses[loser].get_data(as_text=True))
     assert "Someone else saved this section while you were editing it." in conflict
     assert texts[winner] in conflict and texts[loser] in conflict  # theirs shown, mine still in the form
     saved = stored_section(pr1)
     assert (saved.answers["feedback"]["value"], saved.version) == (texts[winner], version + 1)
-    say(f"two users saved PR1 section version {version} at once (both past the version check): "
+    say(f"two users saved PR1 section version {version} at once (the second waits for the report's lock): "
         f"one 302, one 409 conflict page with both texts; stored: the winner's text, version {saved.version}")
 
 
 @needs_postgres("SQLite runs one writer at a time")
 def test_two_users_save_a_section_for_the_first_time_at_once(app, world, pr1):
-    """No row yet: both INSERT; the unique (report, key) lets one in, the other is a conflict, not a 500."""
+    """No row yet: one saves it first (the report's lock), the other is a conflict, not a 500."""
     first, second = two_factory_users(app, world)
     url = section_url(world, pr1, "learning")
-    assert stored_section(pr1, "learning") is None
+    db.session.delete(stored_section(pr1, "learning"))  # never saved yet
+    db.session.commit()
     texts = ["We trained 12 supervisors", "We trained 30 line leaders"]
-    with WriteTogether(ReportSection) as together:
-        responses = at_once(app, [(client, "post", url, {"data": {"upcoming": text}})
-                                  for client, text in zip((first, second), texts, strict=True)])
-    assert len(together.waited) == 2
+    responses = at_once(app, [(client, "post", url, {"data": {"upcoming": text}})
+                              for client, text in zip((first, second), texts, strict=True)])
     winner, loser = winner_and_loser(responses, 302)
     conflict = unescape(responses[loser].get_data(as_text=True))
     assert "Someone else saved this section while you were editing it." in conflict
     assert texts[winner] in conflict and texts[loser] in conflict
     saved = stored_section(pr1, "learning")
     assert texts[winner] in str(saved.answers) and texts[loser] not in str(saved.answers)
-    say("two users saved a new PR1 section at once: both INSERTed, one 302, one 409 conflict page "
+    say("two users saved a new PR1 section at once: one 302, one 409 conflict page "
         "(not a 500); one row with the winner's text")
 
 

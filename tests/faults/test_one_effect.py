@@ -24,6 +24,7 @@ from bwportal.models import (
     IPItem,
     OutboxMessage,
     ProgressReport,
+    ReportKind,
     ReportSection,
     ReportStatus,
     ReportTransition,
@@ -99,8 +100,8 @@ def fresh_report(world, cycle, *, submitted: bool):
         if report.status is ReportStatus.DRAFT:
             f.submit_report(report, world.factory_user)
         f.finalise_report(report, world.ea)
-    report = f.make_report(cycle, author=world.factory_user, sections={
-        "social_dialogue": {"q1": {"value": "yes"}}, "feedback": {"feedback": {"value": "Saved before"}}})
+    report = f.make_report(cycle, author=world.factory_user, sections={  # complete, so it may go (IP-4)
+        **f.SUBMITTABLE[ReportKind.PR1], "feedback": {"feedback": {"value": "Saved before"}}})
     if submitted:
         f.submit_report(report, world.factory_user)
     db.session.commit()

@@ -73,8 +73,10 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
     if errors:
         return _render(factory, report, sections, section, answers=answers, errors=errors), 422
     expected = _version(request.form.get("version"))
-    if stored is not None and expected is None:
-        expected = -1  # an existing section saved without its version can only be stale
+    if expected is None:
+        # No version: the page showed no saved section (0: a row saved since, by a colleague
+        # whose save held the report's lock first, is a conflict), or a stale form (-1).
+        expected = -1 if stored is not None else 0
     try:
         with unit_of_work():
             if once:  # first: a concurrent replay of the same key stops here, before saving

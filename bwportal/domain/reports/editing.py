@@ -77,9 +77,10 @@ def creatable_cycles(cycles, kind: ReportKind) -> list[Cycle]:
 
 
 def save_section(report: ProgressReport, key: str, answers: dict, user, expected_version: int | None):
-    """Save a section's answers; raises StaleSection if someone saved it since, and
-    AlreadySubmitted if the report left draft since the page was shown (a colleague's
-    submission, which then holds the state this save would have changed)."""
+    """Save a section's answers; raises StaleSection if someone saved it since the page showed
+    ``expected_version`` (0: the page showed it unsaved; None: no check), and AlreadySubmitted
+    if the report left draft since the page was shown (a colleague's submission, which then
+    holds the state this save would have changed)."""
     was_draft = report.status is D
     lock_draft(report)
     if was_draft and report.status is not D:
