@@ -30,7 +30,7 @@ from ...domain.ip.queries import (
 from ...domain.ip.status import CHECKS, NotRepeatedReview, effective_status, is_overdue, verification_due
 from ...domain.policy import IP_FIELD_OWNERS, can
 from ...domain.programmes import catalogues
-from ...domain.public.issues import Refusal, check_files
+from ...domain.public.issues import check_files
 from ...domain.tenancy import visible_factory_ids
 from ...domain.time import factory_today
 from ...extensions import db, htmx
@@ -39,7 +39,7 @@ from ...infra.storage import storage
 from ...models import AdvisoryVisit, IPEvent, IPItem, IPItemFile, IPStatus, Origin
 from ...web.paging import paginate
 from ...web.unit_of_work import unit_of_work
-from ..public_issues.files import send_evidence
+from ..public_issues.files import refusal_message, send_evidence
 from ..scoping import load_factory, load_owned
 from . import export
 from .forms import (
@@ -183,16 +183,6 @@ def _evidence_context(item) -> dict:
 
 # --- evidence (issue 19) ---------------------------------------------------------------
 
-def _refusal(refused) -> str:
-    if refused.reason is Refusal.TOO_LARGE:
-        return _("“%(name)s” is larger than %(size)d MB and was not accepted.",
-                 name=refused.name, size=evidence_ops.MAX_FILE_BYTES // (1024 * 1024))
-    if refused.reason is Refusal.EMPTY:
-        return _("“%(name)s” is empty and was not accepted.", name=refused.name)
-    return _("“%(name)s” is not a PNG, JPEG or WebP image or a PDF document, so it was not accepted.",
-             name=refused.name)
-
-
 @bp.post(PREFIX + "/<int:item_id>/evidence")
 @login_required
 def add_evidence(factory_id: int, item_id: int):
@@ -203,7 +193,7 @@ def add_evidence(factory_id: int, item_id: int):
     # Files sent ahead in chunks by the upload script come as tokens; kept if the form comes back.
     sent, sent_files = chunked.finished(factory, current_user, request.form.getlist("upload"))
     accepted, refused = check_files(chosen + sent_files)
-    errors = [_refusal(r) for r in refused]
+    errors = [refusal_message(r) for r in refused]
     if not form.validate() or errors or not accepted:
         if not accepted and not errors:
             errors = [_("Please choose at least one file.")]

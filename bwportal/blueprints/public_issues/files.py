@@ -1,8 +1,9 @@
 """Serving an evidence file: from outside static, under the name the user gave it, never sniffed."""
 
 from flask import abort
+from flask_babel import gettext as _
 
-from ...domain.public.issues import display_name, stored_key
+from ...domain.public.issues import MAX_FILE_BYTES, Refusal, display_name, stored_key
 from ...infra.storage import send
 
 # The types the upload check accepts (domain.public_issues.detect_type), with their extensions.
@@ -43,3 +44,13 @@ def send_evidence(evidence, cache_control: str, key: str | None = None):
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
+
+def refusal_message(refused) -> str:
+    """Why an evidence file (a public response's or an IP item's: the same checks) was refused."""
+    if refused.reason is Refusal.TOO_LARGE:
+        return _("“%(name)s” is larger than %(size)d MB and was not accepted.",
+                 name=refused.name, size=MAX_FILE_BYTES // (1024 * 1024))
+    if refused.reason is Refusal.EMPTY:
+        return _("“%(name)s” is empty and was not accepted.", name=refused.name)
+    return _("“%(name)s” is not a PNG, JPEG or WebP image or a PDF document, so it was not accepted.",
+             name=refused.name)

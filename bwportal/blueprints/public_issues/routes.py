@@ -19,7 +19,7 @@ from ...models import EvidenceFile, Finding
 from ...web.paging import paginate
 from ...web.unit_of_work import unit_of_work
 from ..scoping import load_factory, load_owned
-from .files import send_evidence
+from .files import refusal_message, send_evidence
 from .forms import ResponseForm
 
 bp = Blueprint("public_issues", __name__, url_prefix="/factories/<int:factory_id>/public-issues")
@@ -95,16 +95,6 @@ def _uploads():
     return [(f.filename, f.stream) for f in request.files.getlist("files") if f and f.filename]
 
 
-def _refusal_message(refused: ops.RefusedFile) -> str:
-    if refused.reason is ops.Refusal.TOO_LARGE:
-        return _("“%(name)s” is larger than %(size)d MB and was not accepted.",
-                 name=refused.name, size=ops.MAX_FILE_BYTES // (1024 * 1024))
-    if refused.reason is ops.Refusal.EMPTY:
-        return _("“%(name)s” is empty and was not accepted.", name=refused.name)
-    return _("“%(name)s” is not a PNG, JPEG or WebP image or a PDF document, so it was not accepted.",
-             name=refused.name)
-
-
 def _too_many_message(existing: int, chosen: int) -> str:
     return ngettext("A response can have at most %(num)d files.", "A response can have at most %(num)d files.",
                     ops.MAX_FILES) + " " + _("It has %(existing)d already and you chose %(chosen)d.",
@@ -153,7 +143,7 @@ def respond(factory_id: int, finding_id: int):
     form_ok = form.validate()
     existing = len(response.files) if response else 0
     accepted, refused = ops.check_files(uploads)
-    file_errors = [_refusal_message(r) for r in refused]
+    file_errors = [refusal_message(r) for r in refused]
     if existing + len(uploads) > ops.MAX_FILES:
         file_errors.insert(0, _too_many_message(existing, len(uploads)))
     if not form_ok or file_errors:
