@@ -11,38 +11,13 @@ winner's text and its own still in the form; the database has the winner's text.
 import threading
 from html import unescape
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
 from bwportal.extensions import db
 from bwportal.models import IPEvent, IPItem, Role
 from tests import factories as f
 from tests.conftest import sign_in
 
 from .conftest import HX, needs_postgres, say, section_url, stored_section
-
-
-class WriteTogether:
-    """Both requests stop before the flush that writes a ``model`` row until both are there."""
-
-    def __init__(self, model, parties=2):
-        self.model = model
-        self.barrier = threading.Barrier(parties, timeout=20)
-        self.waited: set[int] = set()
-
-    def __enter__(self):
-        event.listen(Session, "before_flush", self._before_flush)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(Session, "before_flush", self._before_flush)
-
-    def _before_flush(self, session, _context, _instances):
-        me = threading.get_ident()
-        if me in self.waited or not any(isinstance(o, self.model) for o in (*session.new, *session.dirty)):
-            return
-        self.waited.add(me)
-        self.barrier.wait()
+from .rendezvous import Rendezvous
 
 
 def at_once(app, requests):
@@ -130,7 +105,7 @@ def test_two_users_save_the_same_ip_item_at_once(app, world, cycle):
     url = f"/factories/{world.angkor.id}/ip/{item.id}/edit"
     version = item.version
     texts = ["Pay the overtime owed in March", "Recalculate all overtime since January"]
-    with WriteTogether(IPItem) as together:
+    with Rendezvous(IPItem, patience=20) as together:
         responses = at_once(app, [(client, "post", url, {"headers": HX,
                                                          "data": factory_form(item, actions_needed=text)})
                                   for client, text in zip((first, second), texts, strict=True)])

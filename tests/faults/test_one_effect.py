@@ -11,12 +11,10 @@ first one go on after its short wait. Each round asserts one effect, one notice,
 snapshot.
 """
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from bwportal.extensions import db
 from bwportal.models import (
@@ -34,6 +32,7 @@ from tests import factories as f
 from tests.conftest import sign_in
 
 from .conftest import HX, needs_postgres, say, section_url
+from .rendezvous import Rendezvous
 from .test_concurrent_saves import at_once
 
 pytestmark = needs_postgres("row locks are what these tests check; SQLite lets one writer at a time")
@@ -41,32 +40,6 @@ pytestmark = needs_postgres("row locks are what these tests check; SQLite lets o
 ROUNDS = 4
 
 
-class Rendezvous:
-    """Each thread stops before the first flush that writes one of ``models`` until ``parties``
-    threads are there, or ``patience`` seconds have passed (a thread waiting on a row lock never
-    comes: the one holding it goes on alone)."""
-
-    def __init__(self, *models, parties=2, patience=1.5):
-        self.models, self.parties, self.patience = models, parties, patience
-        self.arrived, self.waited = 0, set()
-        self.condition = threading.Condition()
-
-    def __enter__(self):
-        event.listen(Session, "before_flush", self._before_flush)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(Session, "before_flush", self._before_flush)
-
-    def _before_flush(self, session, _context, _instances):
-        me = threading.get_ident()
-        if me in self.waited or not any(isinstance(o, self.models) for o in (*session.new, *session.dirty)):
-            return
-        self.waited.add(me)
-        with self.condition:
-            self.arrived += 1
-            self.condition.notify_all()
-            self.condition.wait_for(lambda: self.arrived >= self.parties, timeout=self.patience)
 
 
 def clients(app, *users):
