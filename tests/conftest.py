@@ -109,14 +109,31 @@ def app_ctx(app):
 
 def _empty_tables():
     tables = list(reversed(db.metadata.sorted_tables))  # catalogues go with their programme
+    if db.engine.dialect.name == "postgresql":
+        _truncate(tables)
+        return
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
-        else:
-            conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # factory <-> user refer to each other
-            for table in tables:
-                conn.execute(table.delete())
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # factory <-> user refer to each other
+        for table in tables:
+            conn.execute(table.delete())
+
+
+def _truncate(tables, attempts=3):
+    """TRUNCATE waits for every transaction that touched the tables; one a test left behind
+    (a thread or process still finishing) can make it the victim of a deadlock, or hold it
+    for ever: wait a bounded time, and try again."""
+    from sqlalchemy.exc import OperationalError
+
+    names = ", ".join(f'"{t.name}"' for t in tables)
+    for attempt in range(attempts):
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '20s'"))
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
 
 
 @pytest.fixture

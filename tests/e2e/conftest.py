@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from werkzeug.serving import make_server
+from werkzeug.wsgi import ClosingIterator
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -33,9 +34,43 @@ def chromium_executable():
     return path
 
 
+class RequestsInFlight:
+    """Counts the live server's requests until their responses are closed (the request's
+    database session is gone by then), so that a test's end can wait for the requests its
+    browser left running: emptying the tables under one of them deadlocks on PostgreSQL."""
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.count += 1
+        try:
+            return ClosingIterator(self.app(environ, start_response), self.done)
+        except BaseException:
+            self.done()
+            raise
+
+    def done(self):
+        with self.changed:
+            self.count -= 1
+            self.changed.notify_all()
+
+    def wait_until_idle(self, timeout=30.0) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count == 0, timeout)
+
+
+SERVERS: list[RequestsInFlight] = []
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    requests = RequestsInFlight(app)
+    SERVERS.append(requests)
+    server = make_server("127.0.0.1", 0, requests, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -64,6 +99,11 @@ def demo(app_ctx, csrf_enabled):
     from devdata.demo import seed_demo
 
     seed_demo()
+    yield
+    # After the test's browser contexts closed (their fixtures depend on this one), before
+    # app_ctx empties the tables.
+    for requests in SERVERS:
+        assert requests.wait_until_idle(), "a request of the live server is still running"
 
 
 @pytest.fixture
