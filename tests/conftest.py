@@ -110,7 +110,7 @@ def app_ctx(app):
 def _empty_tables():
     tables = list(reversed(db.metadata.sorted_tables))  # catalogues go with their programme
     if db.engine.dialect.name == "postgresql":
-        _truncate(tables)
+        _delete_all_rows(tables)
         return
     with db.engine.begin() as conn:
         conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # factory <-> user refer to each other
@@ -118,22 +118,46 @@ def _empty_tables():
             conn.execute(table.delete())
 
 
-def _truncate(tables, attempts=3):
-    """TRUNCATE waits for every transaction that touched the tables; one a test left behind
-    (a thread or process still finishing) can make it the victim of a deadlock, or hold it
-    for ever: wait a bounded time, and try again."""
+def _delete_all_rows(tables, attempts=3):
+    """Empty the tables that hold rows, and restart the used sequences (tests may name the
+    first rows' ids). DELETE, not TRUNCATE: truncating the 40 tables makes new files for each
+    table and index, about 1.5 s a test here against 0.2 s. Waits a bounded time for a
+    transaction a test left behind (a thread or process still finishing), and tries again."""
     from sqlalchemy.exc import OperationalError
 
-    names = ", ".join(f'"{t.name}"' for t in tables)
+    def filled_names(conn):
+        probe = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables)
+        return set(conn.execute(text(probe)).scalars())
+
     for attempt in range(attempts):
         try:
             with db.engine.begin() as conn:
                 conn.execute(text("SET LOCAL lock_timeout = '20s'"))
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+                filled = filled_names(conn)
+                _break_reference_cycles(conn, tables, filled)
+                for table in tables:
+                    if table.name in filled:
+                        conn.execute(table.delete())
+                used = conn.execute(text(
+                    "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"
+                    " AND last_value IS NOT NULL")).scalars().all()
+                for sequence in used:
+                    conn.execute(text("SELECT setval(:s, 1, false)"), {"s": f'"{sequence}"'})
             return
         except OperationalError:
             if attempt == attempts - 1:
                 raise
+
+
+def _break_reference_cycles(conn, tables, filled):
+    """A table that refers to one deleted before it (factory.updated_by_id -> user) lets go first."""
+    order = {t.name: i for i, t in enumerate(tables)}
+    for table in tables:
+        if table.name not in filled:
+            continue
+        for key in table.foreign_keys:
+            if order[key.column.table.name] < order[table.name] and key.parent.nullable:
+                conn.execute(table.update().where(key.parent.is_not(None)).values({key.parent.name: None}))
 
 
 @pytest.fixture
