@@ -114,16 +114,8 @@
     }, { once: true });
   }
 
-  /* Offline, for real (issue 19 item 6). A signed-in factory user's pages name them
-     (data-offline-user, an opaque id): the service worker keeps the pages they open, and a save
-     made offline (a report section, an IP item: forms marked data-offline-queue) is queued on this
-     device, under that id, with its own idempotency key. The queue is a cache (one entry per form,
-     a later save replacing the one waiting), so that the service worker sends it too (Background
-     Sync) when the link returns with no page open; pages send it when the link returns and at
-     every load. The server applies each key once and answers a replay whose text someone else
-     changed meanwhile with the conflict, which is shown where the form is (their text and ours),
-     or where the form's answer goes (data-offline-queue="#item-7"), the text staying kept on the
-     device; until there is such a place on a page the answer waits in the queue. */
+  /* Offline, for real (issue 19 item 6; how it works: bwportal/web/offline.py). Saves made
+     offline in forms marked data-offline-queue wait in a cache, one per user, sent with their key. */
   var USER = null;
   var QUEUE = "bwportal-queue-";
 
@@ -143,11 +135,11 @@
     return queue().then(function (cache) { return cache.put(slot(item), new Response(JSON.stringify(item))); });
   }
 
-  /* Only that save: a later save of the same form may have taken its place meanwhile. */
-  function drop(item) {
+  /* Keep (with its answer) or drop only that save: a later one of the same form may have taken its place. */
+  function settle(item, keep) {
     return queue().then(function (cache) {
       return cache.match(slot(item)).then(function (r) { return r && r.json(); }).then(function (now) {
-        if (now && now.id === item.id) return cache.delete(slot(item));
+        if (now && now.id === item.id) return keep ? put(item) : cache.delete(slot(item));
       });
     });
   }
@@ -177,8 +169,7 @@
     return document.querySelector('form[data-keep-drafts="' + item.draft.slice(KEY.length) + '"]');
   }
 
-  /* Where the answer goes on this page, as HTMX would have put it: the form's target, else the
-     place the form named (an IP item's card on the list), else nowhere. */
+  /* Where the answer goes on this page: the form's target, else the place it named (an IP card). */
   function placeOf(item) {
     var form = formOf(item);
     var target = form ? form.getAttribute("hx-target") || "#section" : item.place;
@@ -203,7 +194,7 @@
     }
   }
 
-  /* A page opened while a save waits says so, with what waits in the form (not the offer). */
+  /* A page opened offline while a save waits says so, the text in the form (not the offer). */
   function showWaiting(items) {
     items.forEach(function (item) {
       var form = formOf(item), place = form || placeOf(item);
@@ -226,7 +217,7 @@
     if (!USER || !window.caches || replaying || !navigator.onLine) return;
     replaying = true;
     queued().then(function (items) {
-      // An answer already given (a conflict) is asked for again only where it can be shown.
+      // An answer given already (a conflict) is asked for again only where it can be shown.
       var item = items.filter(function (i) { return !i.answered || placeOf(i); })[0];
       if (!item) return false;
       var body = new URLSearchParams(item.body);
@@ -240,10 +231,10 @@
           return response.text().then(function (html) {
             var kept = localStorage.getItem(item.draft);
             if (response.ok) { localStorage.removeItem(item.draft); dirty.delete(item.draft); }
-            else if (!placeOf(item)) { item.answered = response.status; return put(item).then(function () { return true; }); }
+            else if (!placeOf(item)) { item.answered = response.status; return settle(item, true).then(function () { return true; }); }
             // Saved; or the conflict or refusal beside our text. Text typed after the queued save
             // stays in the form and on the device (showAnswer).
-            return drop(item).then(function () {
+            return settle(item, false).then(function () {
               showAnswer(item, html);
               if (!response.ok && kept && localStorage.getItem(item.draft) === null) {
                 localStorage.setItem(item.draft, kept);  // still ours: kept on this device
@@ -270,9 +261,10 @@
         // A queue kept by an earlier app.js (localStorage) joins this one.
         var old = localStorage.getItem("bwportal-queue:" + USER);
         localStorage.removeItem("bwportal-queue:" + USER);
-        Promise.all(JSON.parse(old || "[]").map(put)).then(queued).then(function (items) {
-          if (!navigator.onLine) showWaiting(items);
-        }).catch(function () {}).then(replay);
+        Promise.resolve(old).then(function (o) { return Promise.all(JSON.parse(o || "[]").map(put)); })
+          .then(queued).then(function (items) {
+            if (!navigator.onLine) showWaiting(items);
+          }).catch(function () {}).then(replay);
       }
     }
     Object.keys(localStorage).forEach(function (k) {
@@ -299,8 +291,7 @@
     if (xhr && xhr.status >= 200 && xhr.status < 300) setTimeout(refreshKept, 0);
   });
 
-  /* A link HTMX could not fetch (offline, an inline IP edit form): its page, which the service
-     worker may have kept. */
+  /* A link HTMX could not fetch (offline): its page, which the service worker may have kept. */
   document.addEventListener("htmx:sendError", function (event) {
     var link = event.detail && event.detail.elt;
     if (link && link.tagName === "A" && link.href) location.href = link.href;
