@@ -7,6 +7,19 @@ changes it), and the worker keeps a page only in the cache named after that same
 the one it was registered for. Signed-out pages, other roles and non-GET answers carry no id and
 are never kept. app.js registers the worker only where the page names a user, and clears every
 cache at sign-out and when the page's user differs.
+
+Saves made offline (forms marked ``data-offline-queue``: a report section, an IP item inline or
+on its edit page) are queued on the device by app.js, under the same id, each with its own
+idempotency key (domain/idempotency.py) and the version the user saw. The queue is a cache,
+``bwportal-queue-<id>``, one entry per form, a later save of the form replacing the one waiting:
+a cache, so that the worker can send it as well as the pages. Pages send it when the link returns
+and at every load, with their own CSRF token; when the link returns with no page open, Background
+Sync has the worker send it (where the browser supports it; sw.js). The server applies each key
+once and answers a replay whose item someone else changed meanwhile with the conflict; the page
+shows it where the form is, or where the form's answer goes when the form is not open (the
+attribute's value, e.g. an IP item's card on the list), the text staying kept on the device;
+until a page has such a place, the answer waits in the queue. A page opened offline while a save
+waits says so, with the text that waits in the form. Signing out empties the queue with the rest.
 """
 
 import hashlib

@@ -27,8 +27,14 @@ KEPT_PAGE = """async (url) => {
   }
   return null;
 }"""
-QUEUED = """() => Object.keys(localStorage).filter(k => k.startsWith('bwportal-queue:'))
-  .flatMap(k => JSON.parse(localStorage.getItem(k)))"""
+QUEUED = """async () => {
+  const items = [];
+  for (const name of (await caches.keys()).filter(n => n.startsWith('bwportal-queue-'))) {
+    const cache = await caches.open(name);
+    for (const slot of await cache.keys()) items.push(await (await cache.match(slot)).json());
+  }
+  return items;
+}"""
 CACHED_URLS = """async () => {
   const urls = [];
   for (const name of await caches.keys()) {

@@ -8,8 +8,10 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ...domain import idempotency
 from ...domain import uploads as chunked
 from ...domain.assessments.cycles import cycles_of
 from ...domain.ip import assessor_comments
@@ -253,14 +255,42 @@ def edit(factory_id: int, item_id: int):
     if request.method == "POST" and set(request.form) & set(IP_FIELD_OWNERS) - set(form._fields):
         abort(403)  # a field this role does not own (IP-2): refused, never silently dropped
     conflict, status = None, 200
+    # An edit replayed from the device's offline queue carries a key (issue 19 item 6): a key
+    # seen before gets the first answer again, the edit is not applied twice.
+    once = idempotency.valid(request.headers.get("Idempotency-Key")) if request.method == "POST" else None
+    earlier = idempotency.seen(current_user, once) if once else None
     if CHOOSE_CLUSTER in request.form:
         pass  # only the cluster's compliance points asked for: the form comes back as typed, nothing saved
+    elif earlier is not None:
+        if earlier.target != request.path:
+            abort(422)  # a key is one save of one item
+        if earlier.status != 409:
+            return _saved(factory, item)
+        conflict, status = item, 409
+        form.version.data = item.version
     elif form.validate_on_submit():
         try:
             with unit_of_work():
+                if once:  # first: a concurrent replay of the same key stops here, before saving
+                    idempotency.record(current_user, once, request.path, 200)
                 ops.update_item(item, current_user, _changes(form), _int(form.version.data), _today(factory))
         except (ops.StaleItem, StaleDataError):
             db.session.refresh(item)
+            conflict, status = item, 409
+            form.version.data = item.version
+            if once:  # someone else changed the item meanwhile: a conflict, every time it is replayed
+                try:
+                    with unit_of_work():
+                        idempotency.record(current_user, once, request.path, 409)
+                except IntegrityError:
+                    pass  # the same key, sent twice at once, was answered already
+        except IntegrityError:
+            earlier = idempotency.seen(current_user, once) if once else None
+            if earlier is None:
+                raise
+            db.session.refresh(item)  # the same key sent twice at once: the other one saved
+            if earlier.status != 409:
+                return _saved(factory, item)
             conflict, status = item, 409
             form.version.data = item.version
         except ops.StatusNotAllowed:
@@ -272,17 +302,22 @@ def edit(factory_id: int, item_id: int):
         except ops.FieldNotWritable:
             abort(403)
         else:
-            if htmx:
-                return render_template("ip/_item.html", factory=factory, item=item, open=True, saved=True,
-                                       **_card_context(factory, [item]))
-            flash(_("Item saved."), "success")
-            back = _list_url(factory, request.form.get("next")) or url_for("ip.index", factory_id=factory.id)
-            return redirect(f"{back}#item-{item.id}")
+            return _saved(factory, item)
     elif form.is_submitted():
         status = 422
     template = "ip/_item_form.html" if htmx else "ip/edit.html"
     return render_template(template, factory=factory, item=item, form=form, conflict=conflict,
                            next_url=_list_url(factory, request.values.get("next"))), status
+
+
+def _saved(factory, item):
+    """After a save (or the replay of one): the item's card for HTMX, else back to the list."""
+    if htmx:
+        return render_template("ip/_item.html", factory=factory, item=item, open=True, saved=True,
+                               **_card_context(factory, [item]))
+    flash(_("Item saved."), "success")
+    back = _list_url(factory, request.form.get("next")) or url_for("ip.index", factory_id=factory.id)
+    return redirect(f"{back}#item-{item.id}")
 
 
 def _list_url(factory, value: str | None) -> str | None:

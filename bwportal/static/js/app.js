@@ -101,7 +101,7 @@
       var tpl = document.getElementById("offline-template");
       if (tpl) form.insertBefore(tpl.content.firstElementChild.cloneNode(true), form.firstChild);
     }
-    if (USER && form.hasAttribute("data-offline-queue")) { enqueue(form, key); return; }
+    if (USER && window.caches && form.hasAttribute("data-offline-queue")) { enqueue(form, key); return; }
     if (form.hasAttribute("data-retry-pending")) return;
     form.setAttribute("data-retry-pending", "");
     window.addEventListener("online", function () {
@@ -114,22 +114,34 @@
     }, { once: true });
   }
 
-  /* Offline, for real (issue 19 item 6). A signed-in factory user's pages name them
-     (data-offline-user, an opaque id): the service worker keeps the pages they open, and a save
-     made offline is queued on this device, under that id, with its own idempotency key. The
-     queue is sent when the link returns and at every page load; the server applies each key once
-     and answers a replay whose section someone else changed meanwhile with the conflict, which is
-     shown where the form is (their text and ours), the text staying kept on the device. */
+  /* Offline, for real (issue 19 item 6; how it works: bwportal/web/offline.py). Saves made
+     offline in forms marked data-offline-queue wait in a cache, one per user, sent with their key. */
   var USER = null;
-  var QUEUE = "bwportal-queue:";
+  var QUEUE = "bwportal-queue-";
 
+  function queue() { return caches.open(QUEUE + USER); }
+  function slot(item) { return "/offline-queue/" + encodeURIComponent(item.draft); }
+
+  /* The saves waiting, oldest first. */
   function queued() {
-    try { return JSON.parse(localStorage.getItem(QUEUE + USER) || "[]"); } catch (e) { return []; }
+    return queue().then(function (cache) {
+      return cache.keys().then(function (slots) {
+        return Promise.all(slots.map(function (s) { return cache.match(s).then(function (r) { return r.json(); }); }));
+      });
+    });
   }
 
-  function setQueue(items) {
-    if (items.length) localStorage.setItem(QUEUE + USER, JSON.stringify(items));
-    else localStorage.removeItem(QUEUE + USER);
+  function put(item) {
+    return queue().then(function (cache) { return cache.put(slot(item), new Response(JSON.stringify(item))); });
+  }
+
+  /* Keep (with its answer) or drop only that save: a later one of the same form may have taken its place. */
+  function settle(item, keep) {
+    return queue().then(function (cache) {
+      return cache.match(slot(item)).then(function (r) { return r && r.json(); }).then(function (now) {
+        if (now && now.id === item.id) return keep ? put(item) : cache.delete(slot(item));
+      });
+    });
   }
 
   function newKey() {
@@ -139,12 +151,13 @@
 
   function enqueue(form, key) {
     // Only the save: "and go to the next section" is not replayed (the user stays where they are).
-    var params = new URLSearchParams(new FormData(form));
     // A later save of the same form replaces the one waiting: both start from the same version.
-    var items = queued().filter(function (item) { return item.draft !== key; });
-    items.push({ id: newKey(), url: form.getAttribute("hx-post") || form.action, body: params.toString(),
-                 draft: key, typed: snapshot(form), at: Date.now() });
-    setQueue(items);
+    put({ id: newKey(), url: form.getAttribute("hx-post") || form.action,
+          body: new URLSearchParams(new FormData(form)).toString(), draft: key,
+          place: form.getAttribute("data-offline-queue") || null, typed: snapshot(form), at: Date.now() })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function (reg) { if (reg.sync) return reg.sync.register("bwportal-queue"); })
+      .catch(function () {});
   }
 
   function csrfToken() {
@@ -152,70 +165,110 @@
     return field ? field.value : null;
   }
 
-  /* The answer goes where the form is, as HTMX would have put it. */
+  function formOf(item) {
+    return document.querySelector('form[data-keep-drafts="' + item.draft.slice(KEY.length) + '"]');
+  }
+
+  /* Where the answer goes on this page: the form's target, else the place it named (an IP card). */
+  function placeOf(item) {
+    var form = formOf(item);
+    var target = form ? form.getAttribute("hx-target") || "#section" : item.place;
+    return target && document.querySelector(target);
+  }
+
   function showAnswer(item, html) {
-    var name = item.draft.slice(KEY.length);
-    var form = document.querySelector('form[data-keep-drafts="' + name + '"]');
-    var target = form && document.querySelector(form.getAttribute("hx-target") || "#section");
-    if (!target) return;
+    var target = placeOf(item), form = formOf(item);
     var holder = document.createElement("template");
     holder.innerHTML = html.trim();
     var fresh = holder.content.firstElementChild;
-    if (!fresh) return;
-    var typed = snapshot(form);  // typed after the queued save: never lost to the answer
+    if (!target || !fresh) return;
+    var typed = form && snapshot(form);  // typed after the queued save: never lost to the answer
     target.replaceWith(fresh);
     if (window.htmx) htmx.process(fresh);
     enhance(fresh);
-    var again = fresh.querySelector('form[data-keep-drafts="' + name + '"]');
-    if (again && item.typed && !same(typed, item.typed)) {
+    var again = formOf(item);
+    if (again && typed && item.typed && !same(typed, item.typed)) {
       apply(again, typed);
       localStorage.setItem(item.draft, JSON.stringify({ data: typed, at: Date.now() }));
       dirty.add(item.draft);
     }
   }
 
+  /* A page opened offline while a save waits says so, the text in the form (not the offer). */
+  function showWaiting(items) {
+    items.forEach(function (item) {
+      var form = formOf(item), place = form || placeOf(item);
+      if (!place || place.querySelector(".offline-notice")) return;
+      if (form) {
+        var offer = form.previousElementSibling;
+        if (offer && offer.classList.contains("draft-offer")) offer.remove();
+        var kept = null;
+        try { kept = JSON.parse(localStorage.getItem(item.draft) || "null"); } catch (e) { kept = null; }
+        apply(form, (kept && kept.data) || item.typed || {});
+        dirty.delete(item.draft);
+      }
+      var tpl = document.getElementById("offline-template");
+      if (tpl) place.insertBefore(tpl.content.firstElementChild.cloneNode(true), place.firstChild);
+    });
+  }
+
   var replaying = false;
   function replay() {
-    if (!USER || replaying || !navigator.onLine) return;
-    var item = queued()[0];
-    if (!item) return;
+    if (!USER || !window.caches || replaying || !navigator.onLine) return;
     replaying = true;
-    var body = new URLSearchParams(item.body);
-    var token = csrfToken();  // the page's token: the queued one may be from a cached page
-    if (token) body.set("csrf_token", token);
-    fetch(item.url, { method: "POST", body: body, credentials: "same-origin",
-                      headers: { "HX-Request": "true", "Idempotency-Key": item.id } })
-      .then(function (response) {
-        // Signed out, or the server is down: the save waits for the next chance.
-        if (response.redirected || response.status === 401 || response.status >= 500) return false;
-        return response.text().then(function (html) {
-          setQueue(queued().filter(function (other) { return other.id !== item.id; }));
-          var kept = localStorage.getItem(item.draft);
-          if (response.ok) { localStorage.removeItem(item.draft); dirty.delete(item.draft); }
-          // Saved; or the conflict or refusal beside our text. Text typed after the queued save
-          // stays in the form and on the device (showAnswer).
-          showAnswer(item, html);
-          if (!response.ok && kept && localStorage.getItem(item.draft) === null) {
-            localStorage.setItem(item.draft, kept);  // still ours: kept on this device
-            dirty.add(item.draft);
-          }
-          return true;
-        });
-      }, function () { return false; })
+    queued().then(function (items) {
+      // An answer given already (a conflict) is asked for again only where it can be shown.
+      var item = items.filter(function (i) { return !i.answered || placeOf(i); })[0];
+      if (!item) return false;
+      var body = new URLSearchParams(item.body);
+      var token = csrfToken();  // the page's token: the queued one may be from a cached page
+      if (token) body.set("csrf_token", token);
+      return fetch(item.url, { method: "POST", body: body, credentials: "same-origin",
+                               headers: { "HX-Request": "true", "Idempotency-Key": item.id } })
+        .then(function (response) {
+          // Signed out, or the server is down: the save waits for the next chance.
+          if (response.redirected || response.status === 401 || response.status >= 500) return false;
+          return response.text().then(function (html) {
+            var kept = localStorage.getItem(item.draft);
+            if (response.ok) { localStorage.removeItem(item.draft); dirty.delete(item.draft); }
+            else if (!placeOf(item)) { item.answered = response.status; return settle(item, true).then(function () { return true; }); }
+            // Saved; or the conflict or refusal beside our text. Text typed after the queued save
+            // stays in the form and on the device (showAnswer).
+            return settle(item, false).then(function () {
+              showAnswer(item, html);
+              if (!response.ok && kept && localStorage.getItem(item.draft) === null) {
+                localStorage.setItem(item.draft, kept);  // still ours: kept on this device
+                dirty.add(item.draft);
+              }
+              return true;
+            });
+          });
+        }, function () { return false; });
+    }).catch(function () { return false; })
       .then(function (sent) { replaying = false; if (sent) replay(); });
   }
 
   function serviceWorker() {
     USER = document.body.getAttribute("data-offline-user");
-    var mine = USER ? "bwportal-pages-" + USER : null;
     // Nothing kept for anyone else: other users' pages and queues go (signed out, or someone else).
     if (window.caches) {
       caches.keys().then(function (names) {
-        names.forEach(function (n) { if (n.indexOf("bwportal-pages-") === 0 && n !== mine) caches.delete(n); });
+        names.forEach(function (n) {
+          if (n.indexOf("bwportal-") === 0 && n !== "bwportal-pages-" + USER && n !== QUEUE + USER) caches.delete(n);
+        });
       });
+      if (USER) {
+        // A queue kept by an earlier app.js (localStorage) joins this one.
+        var old = localStorage.getItem("bwportal-queue:" + USER);
+        localStorage.removeItem("bwportal-queue:" + USER);
+        Promise.resolve(old).then(function (o) { return Promise.all(JSON.parse(o || "[]").map(put)); })
+          .then(queued).then(function (items) {
+            if (!navigator.onLine) showWaiting(items);
+          }).catch(function () {}).then(replay);
+      }
     }
     Object.keys(localStorage).forEach(function (k) {
-      if (k.indexOf(QUEUE) === 0 && k !== QUEUE + USER) localStorage.removeItem(k);
+      if (k.indexOf("bwportal-queue:") === 0) localStorage.removeItem(k);
     });
     if (!("serviceWorker" in navigator)) return;
     if (USER) {
@@ -236,6 +289,12 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     var xhr = event.detail && event.detail.xhr;
     if (xhr && xhr.status >= 200 && xhr.status < 300) setTimeout(refreshKept, 0);
+  });
+
+  /* A link HTMX could not fetch (offline): its page, which the service worker may have kept. */
+  document.addEventListener("htmx:sendError", function (event) {
+    var link = event.detail && event.detail.elt;
+    if (link && link.tagName === "A" && link.href) location.href = link.href;
   });
 
   /* Signing out leaves nothing of this user on the device (the server's Clear-Site-Data does it
@@ -328,7 +387,6 @@
     serviceWorker();
     enhance(document);
     clearOnSignOut(document);
-    replay();
   });
   document.addEventListener("htmx:load", function (e) {
     if (e.target !== document.body) enhance(e.target);
