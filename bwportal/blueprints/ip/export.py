@@ -78,8 +78,8 @@ SPOOL_BYTES = 1024 * 1024
 
 def response(factory, items, today, fmt: str, readable: frozenset[str]) -> tuple[Response, int]:
     """The file of ``items`` (any iterable: the route passes the database's rows in batches), with
-    the ``readable`` fields, and how many items it holds. The file is written to a spooled temporary file and sent from it in
-    chunks."""
+    the ``readable`` fields, and how many items it holds. The file is written to a spooled
+    temporary file and sent from it in chunks."""
     name = f"improvement-plan-{factory.id}-{today.isoformat()}.{fmt}"
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     counted = _Counter(items)

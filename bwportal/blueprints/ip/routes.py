@@ -171,7 +171,8 @@ def _item_page(factory, item, comment_form=None, remediated_form=None, evidence_
         wait=_wait(item, _today(factory)), awaiting_report=awaiting,
         lead_comments=assessor_comments.may_comment(current_user, awaiting),
         remediated_form=remediated_form or RemediatedForm(), evidence_form=evidence_form or EvidenceForm(),
-        readable=ip_readable_fields(current_user), **_evidence_context(item), **_card_context(factory, [item]), **context,
+        readable=ip_readable_fields(current_user),
+        **_evidence_context(item), **_card_context(factory, [item]), **context,
     )
 
 
