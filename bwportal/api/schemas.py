@@ -173,6 +173,11 @@ class IPItem(Schema):
     key_work_ahead = fields.String()
     target_date = fields.Date(allow_none=True)
     completion_date = fields.Date(allow_none=True)
+    grievance_mechanism_review = fields.String(metadata={
+        "description": "IP-8: an item the new assessment did not repeat, reviewed by the Enterprise Advisor with "
+                       "the committee: how effective the grievance mechanism is. Empty until then."})
+    grievance_enhancement = fields.String(metadata={
+        "description": "IP-8: the enhancements made to the grievance mechanism (or why none were needed)."})
     waiting_for_verification = fields.Boolean(required=True)
     review_with_committee = fields.Boolean(required=True)
     created_at = moment(required=True)

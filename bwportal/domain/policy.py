@@ -129,10 +129,16 @@ def ip_status_settable(user, status: IPStatus) -> bool:
     return can(user, "ip.edit") and status in IP_STATUS_SETTABLE.get(user.role, frozenset())
 
 
+# IP-8, 002 §3.3: the EA's review with the committee of an item the new assessment did not
+# repeat. Written only through the EA's verification (domain.ip.operations), never in a form.
+IP_REVIEW_FIELDS = ("grievance_mechanism_review", "grievance_enhancement")
+
 # Who reads which fields of an IP item: seed 002's table says who writes each field, not who
-# reads it, and every role that may see the IP ("ip.view") reads every field, as the IP pages
-# and exports show them. The API hands out exactly these (api.v1's item schema).
-IP_READABLE_FIELDS = frozenset(IP_FIELD_OWNERS)
+# reads it, and every role that may see the IP ("ip.view") reads every field, the review with
+# the committee included (buyers follow it, IP-8), as the IP pages show them. The public sees no
+# IP item. The API (api.v1's item schema), the CSV/XLSX export and the IP's PDF hand out exactly
+# these, and the item page shows the review only to whom may read it.
+IP_READABLE_FIELDS = frozenset(IP_FIELD_OWNERS) | frozenset(IP_REVIEW_FIELDS)
 
 
 def ip_readable_fields(user) -> frozenset[str]:

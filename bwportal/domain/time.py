@@ -7,8 +7,12 @@ from zoneinfo import ZoneInfo
 
 def today_in(timezone: str, now: datetime | None = None) -> date:
     """Today's date in a programme's time zone (deadlines fall on local days)."""
-    now = now or datetime.now(UTC)
-    return now.astimezone(ZoneInfo(timezone)).date()
+    return local_day(timezone, now or datetime.now(UTC))
+
+
+def local_day(timezone: str, moment: datetime) -> date:
+    """The date of ``moment`` (with its zone) in a programme's time zone."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
 
 
 def factory_today(factory, now: datetime | None = None) -> date:

@@ -26,6 +26,7 @@ from ..domain import documents
 from ..domain.ip.queries import Filters, ip_items, status_counts
 from ..domain.ip.status import effective_status
 from ..domain.notices.outbox import BACKOFF
+from ..domain.policy import ip_readable_fields
 from ..domain.reports.spec import IP_VALIDATION_CHOICES
 from ..domain.time import factory_today
 from ..extensions import db
@@ -91,7 +92,8 @@ def document_html(document: Document) -> str:
             today = factory_today(factory)
             return render_template("pdf/ip.html", items=ip_items(factory.id, Filters(), today), today=today,
                                    counts=status_counts(factory.id, today), statuses=list(IPStatus),
-                                   effective_status=effective_status, **common)
+                                   effective_status=effective_status,
+                                   readable=ip_readable_fields(document.requested_by), **common)
         report = document.report
         return render_template("pdf/report.html", report=report, choices=IP_VALIDATION_CHOICES,
                                **documents.report_content(report), **common)

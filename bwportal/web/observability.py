@@ -11,7 +11,10 @@ Prometheus metrics, and optional error reporting.
   the outbox's waiting and failed rows and the age of the oldest waiting one, and job durations
   by kind. Under gunicorn with several workers set PROMETHEUS_MULTIPROC_DIR (an empty folder,
   shared by the web workers and the RQ worker of the machine) so that the figures are summed
-  over processes; without it each process answers for itself. METRICS_TOKEN, when set, is
+  over processes (those that have exited too: tests/web/test_observability.py); without it each
+  process answers for itself. The figures are counters and histograms only, so no gunicorn
+  child_exit hook is needed (prometheus_client's mark_process_dead removes only the files of
+  "live" gauges; a live gauge added here would need one). METRICS_TOKEN, when set, is
   required as "Authorization: Bearer <token>"; the proxy keeps /metrics off the internet.
 - SENTRY_DSN set: uncaught errors go to Sentry (the optional extra ``bwportal[sentry]``).
 """

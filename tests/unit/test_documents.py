@@ -214,6 +214,19 @@ def test_the_ip_pdf_holds_every_item_with_its_text(world, cycle, run_jobs):
     assert squash("Improvement Plan · Angkor Garments") in text
 
 
+def test_the_ip_pdf_holds_the_review_with_the_committee(world, cycle, run_jobs):
+    """IP-8: the EA's review of an item not repeated is in the IP's PDF, as on the item page."""
+    f.make_ip_item(cycle, "Regular Hours", "Workers do 66 hours a week", by=world.ea,
+                   grievance_mechanism_review="Workers use the hotline", grievance_enhancement="A second box")
+    db.session.commit()
+    document = documents.request_ip(world.angkor, world.buyer, "en")
+    db.session.commit()
+    run_jobs()
+    text = squash(pdf_text(file_of(document)))
+    assert squash("Effectiveness of the grievance mechanism") in text and "Workersusethehotline" in text
+    assert squash("Enhancements made to the grievance mechanism") in text and "Asecondbox" in text
+
+
 def test_only_bundled_fonts_may_be_fetched():
     """The renderer reads the bundled fonts and nothing else: no other file, no network."""
     html = ('<img src="file:///etc/passwd"><img src="http://127.0.0.1:9/x.png">'

@@ -67,3 +67,27 @@ def test_the_completion_date_is_the_programme_s_day(login, world):
         assert ea.post(url, data={**CHECKS, "completion_date": "2026-03-10"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(IPItem, item.id).completion_date == date(2026, 3, 10)
+
+
+def test_an_advisory_item_logged_without_a_visit_is_not_completed_before_the_day_it_was_logged(login, world):
+    """An item put forward during advisory without a visit has no day it was found: its
+    completion date may not be before the programme's day it was added to the IP (logged at
+    00:30 in Phnom Penh, still the day before in UTC)."""
+    cycle = f.make_cycle(world.angkor, 1, date(2026, 1, 5), date(2026, 1, 25))
+    item = f.make_advisory_item(cycle, by=world.factory_user, complete=True,
+                                remediation_reported_at=EARLY_MORNING_IN_PHNOM_PENH + timedelta(days=2))
+    assert item.advisory_visit_id is None
+    item.created_at = EARLY_MORNING_IN_PHNOM_PENH  # 2026-03-10 in Phnom Penh
+    db.session.commit()
+    url = f"/factories/{world.angkor.id}/ip/{item.id}/verify"
+    with time_machine.travel(EARLY_MORNING_IN_PHNOM_PENH + timedelta(days=5), tick=False):
+        ea = login(world.ea)
+        refused = ea.post(url, data={**CHECKS, "completion_date": "2026-03-09"})
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 422
+        assert ("The completion date cannot be before the item was added to the Improvement Plan (2026-03-10)."
+                in html)
+        assert 'value="2026-03-09"' in html
+        assert ea.post(url, data={**CHECKS, "completion_date": "2026-03-10"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(IPItem, item.id).completion_date == date(2026, 3, 10)

@@ -9,13 +9,17 @@
   publicly reported item before the new report is released; buyers read the comment.
 """
 
+import csv
+import io
 from datetime import date, timedelta
 
 import pytest
+from openpyxl import load_workbook
 
 from bwportal.extensions import db
 from bwportal.models import Cycle, EventKind, IPStatus, Role
 from tests import factories as f
+from tests.helpers import translated
 
 from .test_ip import events, reload, url
 
@@ -100,6 +104,63 @@ def test_only_items_of_an_earlier_assessment_are_not_repeated_and_the_review_rec
                                                                     "grievance_enhancement"}
     buyer_page = login(world.buyer).get(url(world, assessed)).get_data(as_text=True)
     assert "Workers use the suggestion box and hotline" in buyer_page and "A second box on floor 3" in buyer_page
+
+
+GRIEVANCE = "Workers use the suggestion box and hotline"
+ENHANCEMENT = "A second box on floor 3"
+
+
+def reviewed_item(world):
+    """Cycle 1's item, not repeated by cycle 2 and completed through the review with the committee."""
+    first = released(world.angkor, 1, 400)
+    item = f.make_ip_item(first, "Regular Hours", "Workers do 66 hours a week", by=world.ea,
+                          status=IPStatus.COMPLETED, completion_date=TODAY, completed_by_id=world.ea.id,
+                          grievance_mechanism_review=GRIEVANCE, grievance_enhancement=ENHANCEMENT)
+    released(world.angkor, 2, 20)
+    return item
+
+
+def test_the_review_with_the_committee_is_in_the_api_and_the_export_for_whom_may_read_it(app, login, world,
+                                                                                            monkeypatch):
+    """IP-8, API-1: the EA's review of an item not repeated (the grievance mechanism's
+    effectiveness, the enhancement) is read as the item page shows it: in the API (and its
+    OpenAPI schema) and in the CSV and XLSX export, in the reader's language; one rule,
+    domain.policy's readable fields, says who reads it, for the page, the API and the export."""
+    item = reviewed_item(world)
+    _token, secret = f.make_api_token(world.buyer)
+    world.factory_user.locale = "fr"
+    db.session.commit()
+    api = app.test_client()
+    bearer = {"Authorization": f"Bearer {secret}"}
+    one = api.get(f"/api/v1/factories/{world.angkor.id}/ip-items/{item.id}", headers=bearer).get_json()
+    assert (one["grievance_mechanism_review"], one["grievance_enhancement"]) == (GRIEVANCE, ENHANCEMENT)
+    listed = api.get(f"/api/v1/factories/{world.angkor.id}/ip-items", headers=bearer).get_json()["data"]
+    assert [(i["id"], i["grievance_enhancement"]) for i in listed] == [(item.id, ENHANCEMENT)]
+    schema = api.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["IPItem"]["properties"]
+    assert {"grievance_mechanism_review", "grievance_enhancement"} <= set(schema)
+
+    client = login(world.buyer)
+    rows = list(csv.reader(io.StringIO(client.get(url(world, suffix="/export.csv")).get_data(as_text=True)
+                                       .lstrip("\ufeff"))))
+    shown = dict(zip(rows[0], rows[1], strict=True))
+    assert shown["Effectiveness of the grievance mechanism"] == GRIEVANCE
+    assert shown["Enhancements made to the grievance mechanism"] == ENHANCEMENT
+    sheet = load_workbook(io.BytesIO(login(world.factory_user).get(url(world, suffix="/export.xlsx")).data)).active
+    header, values = [c.value for c in sheet[1]], [c.value for c in sheet[2]]
+    assert values[header.index(translated("fr", "Effectiveness of the grievance mechanism"))] == GRIEVANCE
+    assert values[header.index(translated("fr", "Enhancements made to the grievance mechanism"))] == ENHANCEMENT
+
+    # Narrow the one rule: the page, the API and the export all leave the review out.
+    from bwportal.domain import policy
+
+    monkeypatch.setattr(policy, "IP_READABLE_FIELDS", policy.IP_READABLE_FIELDS - set(policy.IP_REVIEW_FIELDS))
+    one = api.get(f"/api/v1/factories/{world.angkor.id}/ip-items/{item.id}", headers=bearer).get_json()
+    assert "grievance_mechanism_review" not in one and "grievance_enhancement" not in one
+    assert one["lead_person"] == ""  # the other fields are still read
+    client = login(world.buyer)
+    header = next(csv.reader(io.StringIO(client.get(url(world, suffix="/export.csv")).get_data(as_text=True))))
+    assert "Effectiveness of the grievance mechanism" not in header and "Lead person" in header
+    assert GRIEVANCE not in client.get(url(world, item)).get_data(as_text=True)
 
 
 def test_the_new_report_is_released_once_the_lead_assessor_commented_on_every_open_public_item(login, world):

@@ -2,7 +2,12 @@
 Prometheus metrics at /metrics, and Sentry only when its DSN is set."""
 
 import json
+import os
+import subprocess
+import sys
+import textwrap
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
@@ -94,6 +99,59 @@ def test_metrics_show_the_outbox_and_job_durations(app, world, client, mailbox, 
     assert relay_jobs.relay_due() == 2
     jobs()  # (with REDIS_URL a worker works them; else the relay did, in-process)
     assert sample("bwportal_job_duration_seconds_count", kind="mail.report_released", outcome="sent") == done + 2
+
+
+# One of a machine's processes, as a gunicorn worker or the RQ worker is one: the portal's
+# observability hooks on a small app (the whole app takes seconds to build, twice), answering
+# /livez ``sys.argv[1]`` times and timing one job, then exiting. prometheus_client reads
+# PROMETHEUS_MULTIPROC_DIR when it is imported: in these processes, set from the start.
+MACHINE_PROCESS = textwrap.dedent("""
+    import sys
+    from flask import Flask
+    from bwportal.web import observability
+
+    app = Flask("machine")
+    app.config.update(LOG_FORMAT="text", LOG_LEVEL="WARNING")
+    observability.init_app(app)
+    app.add_url_rule("/livez", "livez", lambda: "ok")
+    client = app.test_client()
+    for _ in range(int(sys.argv[1])):
+        assert client.get("/livez").status_code == 200
+    observability.observe_job("mail.report_released", "sent", 0.2)
+""")
+
+
+def test_with_a_multiprocess_folder_metrics_sum_every_process_of_the_machine(app, client, tmp_path, monkeypatch):
+    """Issue 18, OPS-1: under gunicorn each worker is a process of its own (and the RQ worker
+    another); with PROMETHEUS_MULTIPROC_DIR /metrics answers for all of them, those that have
+    exited too, not for the one process that happens to take the scrape. Two processes count
+    into one folder at once; this process's /metrics sums both."""
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+    processes = [subprocess.Popen([sys.executable, "-c", MACHINE_PROCESS, str(n)], cwd=root, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for n in (2, 3)]
+    for process in processes:
+        output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+    pids = {path.stem.rsplit("_", 1)[1] for path in folder.glob("counter_*.db")}
+    assert pids == {str(p.pid) for p in processes}  # one file each: two processes counted
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    answer = client.get("/metrics")
+    assert answer.status_code == 200
+    from prometheus_client.parser import text_string_to_metric_families
+
+    figures = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(answer.get_data(as_text=True)) for s in family.samples}
+    livez = (("method", "GET"), ("route", "/livez"), ("status", "200"))
+    assert figures[("bwportal_http_requests_total", livez)] == 5
+    assert figures[("bwportal_http_request_duration_seconds_count", (("route", "/livez"),))] == 5
+    job = (("kind", "mail.report_released"), ("outcome", "sent"))
+    assert figures[("bwportal_job_duration_seconds_count", job)] == 2
+    assert figures[("bwportal_job_duration_seconds_sum", job)] == pytest.approx(0.4)
+    assert ("bwportal_outbox_failed", ()) in figures  # the database's figures still come with them
 
 
 def test_metrics_may_require_a_token(app, client, monkeypatch):

@@ -15,38 +15,46 @@ from ...forms.text import multi_line
 from .labels import FIELD_LABELS
 
 
-def _columns():
-    """(header, value function) for every exported column, in the reader's language."""
+def _columns(readable: frozenset[str]):
+    """(header, value function) for every exported column the reader may read
+    (domain.policy.ip_readable_fields, as the API), in the reader's language."""
     def d(value):
         return format_date(value, "short") if value else ""
 
-    return [
-        (_("Item"), lambda i: i.id),
-        (_("Cycle"), lambda i: i.cycle.number),
-        (_("Origin"), lambda i: str(i.origin.label)),
-        (_("Raised by"), lambda i: i.raised_by.label if i.raised_by else ""),
-        (_("Publicly reported"), lambda i: _("Yes") if i.publicly_reported else _("No")),
-        (str(FIELD_LABELS["area_of_improvement"]), lambda i: i.area_of_improvement),
-        (str(FIELD_LABELS["cluster_id"]), lambda i: i.cluster.label if i.cluster else ""),
-        (str(FIELD_LABELS["compliance_point_id"]), lambda i: i.compliance_point.label if i.compliance_point else ""),
-        (str(FIELD_LABELS["root_cause_id"]), lambda i: i.root_cause.label if i.root_cause else ""),
-        (str(FIELD_LABELS["root_cause_description"]), lambda i: i.root_cause_description),
-        (str(FIELD_LABELS["actions_needed"]), lambda i: i.actions_needed),
-        (str(FIELD_LABELS["lead_person"]), lambda i: i.lead_person),
-        (str(FIELD_LABELS["additional_persons"]), lambda i: i.additional_persons),
-        (str(FIELD_LABELS["status"]), None),  # needs today: filled in rows()
-        (str(FIELD_LABELS["progress"]), lambda i: i.progress),
-        (str(FIELD_LABELS["no_progress"]), lambda i: _("Yes") if i.no_progress else _("No")),
-        (str(FIELD_LABELS["key_work_ahead"]), lambda i: i.key_work_ahead),
-        (str(FIELD_LABELS["target_date"]), lambda i: d(i.target_date)),
-        (str(FIELD_LABELS["completion_date"]), lambda i: d(i.completion_date)),
-        (_("Reported remediated"), lambda i: format_datetime(i.remediation_reported_at, "short")
+    def labelled(field, value):
+        return field, str(FIELD_LABELS[field]), value
+
+    columns = [
+        (None, _("Item"), lambda i: i.id),
+        (None, _("Cycle"), lambda i: i.cycle.number),
+        (None, _("Origin"), lambda i: str(i.origin.label)),
+        (None, _("Raised by"), lambda i: i.raised_by.label if i.raised_by else ""),
+        (None, _("Publicly reported"), lambda i: _("Yes") if i.publicly_reported else _("No")),
+        labelled("area_of_improvement", lambda i: i.area_of_improvement),
+        labelled("cluster_id", lambda i: i.cluster.label if i.cluster else ""),
+        labelled("compliance_point_id", lambda i: i.compliance_point.label if i.compliance_point else ""),
+        labelled("root_cause_id", lambda i: i.root_cause.label if i.root_cause else ""),
+        labelled("root_cause_description", lambda i: i.root_cause_description),
+        labelled("actions_needed", lambda i: i.actions_needed),
+        labelled("lead_person", lambda i: i.lead_person),
+        labelled("additional_persons", lambda i: i.additional_persons),
+        labelled("status", None),  # needs today: filled in rows()
+        labelled("progress", lambda i: i.progress),
+        labelled("no_progress", lambda i: _("Yes") if i.no_progress else _("No")),
+        labelled("key_work_ahead", lambda i: i.key_work_ahead),
+        labelled("target_date", lambda i: d(i.target_date)),
+        labelled("completion_date", lambda i: d(i.completion_date)),
+        # IP-8: the EA's review with the committee of an item the new assessment did not repeat
+        labelled("grievance_mechanism_review", lambda i: i.grievance_mechanism_review),
+        labelled("grievance_enhancement", lambda i: i.grievance_enhancement),
+        (None, _("Reported remediated"), lambda i: format_datetime(i.remediation_reported_at, "short")
          if i.remediation_reported_at else ""),
     ]
+    return [(header, fn) for field, header, fn in columns if field is None or field in readable]
 
 
-def rows(items, today):
-    columns = _columns()
+def rows(items, today, readable: frozenset[str]):
+    columns = _columns(readable)
     yield [header for header, _fn in columns]
     for item in items:
         yield [str(effective_status(item, today).label) if fn is None else _safe(fn(item)) for _h, fn in columns]
@@ -68,17 +76,17 @@ def _safe(value):
 SPOOL_BYTES = 1024 * 1024
 
 
-def response(factory, items, today, fmt: str) -> tuple[Response, int]:
-    """The file of ``items`` (any iterable: the route passes the database's rows in batches) and
-    how many items it holds. The file is written to a spooled temporary file and sent from it in
-    chunks."""
+def response(factory, items, today, fmt: str, readable: frozenset[str]) -> tuple[Response, int]:
+    """The file of ``items`` (any iterable: the route passes the database's rows in batches), with
+    the ``readable`` fields, and how many items it holds. The file is written to a spooled
+    temporary file and sent from it in chunks."""
     name = f"improvement-plan-{factory.id}-{today.isoformat()}.{fmt}"
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     counted = _Counter(items)
     if fmt == "csv":
         text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
         text.write("\ufeff")  # BOM: Excel then reads UTF-8 (Khmer, Bengali…) correctly
-        csv.writer(text).writerows(rows(counted, today))
+        csv.writer(text).writerows(rows(counted, today, readable))
         text.flush()
         text.detach()  # the spool stays open for sending
         mimetype = "text/csv; charset=utf-8"
@@ -89,7 +97,7 @@ def response(factory, items, today, fmt: str) -> tuple[Response, int]:
         # write_only: rows go to disk as they come, not into a tree of cells.
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(_("Improvement Plan")[:31])
-        for row in rows(counted, today):
+        for row in rows(counted, today, readable):
             sheet.append(row)
         workbook.save(spool)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -30,7 +30,7 @@ from ...domain.ip.queries import (
     visit_dates,
 )
 from ...domain.ip.status import CHECKS, NotRepeatedReview, effective_status, is_overdue, verification_due
-from ...domain.policy import IP_FIELD_OWNERS, can
+from ...domain.policy import IP_FIELD_OWNERS, can, ip_readable_fields
 from ...domain.programmes import catalogues
 from ...domain.public.issues import check_files
 from ...domain.tenancy import visible_factory_ids
@@ -148,7 +148,8 @@ def export_items(factory_id: int, fmt: str):
         today = _today(factory)
         filters = _filters()
         # read in batches and written to a spooled file: 10,000 items never sit in memory at once
-        response, count = export.response(factory, stream_items(factory.id, filters, today), today, fmt)
+        response, count = export.response(factory, stream_items(factory.id, filters, today), today, fmt,
+                                          ip_readable_fields(current_user))
         record_export(current_user, factory, fmt, filters, count)
     return response
 
@@ -172,6 +173,7 @@ def _item_page(factory, item, comment_form=None, remediated_form=None, evidence_
         wait=_wait(item, _today(factory)), awaiting_report=awaiting,
         lead_comments=assessor_comments.may_comment(current_user, awaiting),
         remediated_form=remediated_form or RemediatedForm(), evidence_form=evidence_form or EvidenceForm(),
+        readable=ip_readable_fields(current_user),
         **_evidence_context(item), **_card_context(factory, [item]), **context,
     )
 

@@ -70,7 +70,7 @@ class StaleItem(IPError):
 
 
 class BadCompletionDate(IPError):
-    """A completion date in the future or before the issue was found; ``args[0]``: the message."""
+    """A completion date in the future or before the item came to exist; ``args[0]``: the message."""
 
 
 class CannotComplete(IPError):

@@ -2,7 +2,7 @@
 when a reported remediation is due for verification."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, case, cast, func, literal, select, type_coerce
@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 
 from ...models import AdvisoryVisit, IPItem, IPStatus
 from ..sqldates import date_of
+from ..time import local_day
 
 # IP-7: the EA verifies within the next two advisory visits after the factory's report.
 VISITS_TO_VERIFY = 2
@@ -132,14 +133,31 @@ def found_on(item) -> date | None:
     return item.advisory_visit.visit_date if item.advisory_visit is not None else None
 
 
+def logged_on(item) -> date | None:
+    """The programme's local day the item was logged in the IP (None before it is saved)."""
+    if item.created_at is None:
+        return None
+    moment = item.created_at if item.created_at.tzinfo else item.created_at.replace(tzinfo=UTC)  # SQLite: naive UTC
+    return local_day(item.cycle.factory.programme.timezone, moment)
+
+
 def completion_date_problem(item, completion_date: date, today: date) -> str | None:
     """Why ``completion_date`` cannot be the item's (issue 16, defect 12), or None: not after
-    ``today`` (the programme's local day), not before the issue was found."""
+    ``today`` (the programme's local day), not before the item came to exist: the day the issue
+    was found (its finding's assessment, its advisory visit), or, for an advisory item logged
+    without a visit, the day it was logged."""
     if completion_date > today:
         return _l("The completion date cannot be in the future.")
     found = found_on(item)
-    if found is not None and completion_date < found:
-        return _l("The completion date cannot be before the issue was found (%(date)s).", date=found.isoformat())
+    if found is not None:
+        if completion_date < found:
+            return _l("The completion date cannot be before the issue was found (%(date)s).",
+                      date=found.isoformat())
+        return None
+    logged = logged_on(item)
+    if logged is not None and completion_date < logged:
+        return _l("The completion date cannot be before the item was added to the Improvement Plan (%(date)s).",
+                  date=logged.isoformat())
     return None
 
 
