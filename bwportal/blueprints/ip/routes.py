@@ -8,10 +8,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ...domain import idempotency
 from ...domain import uploads as chunked
 from ...domain.assessments.cycles import cycles_of
 from ...domain.ip import assessor_comments
@@ -40,7 +38,7 @@ from ...forms.fields import db_int
 from ...infra.storage import storage
 from ...models import AdvisoryVisit, IPEvent, IPItem, IPItemFile, IPStatus, Origin
 from ...web.paging import paginate
-from ...web.unit_of_work import unit_of_work
+from ...web.unit_of_work import unit_of_work, unit_of_work_once
 from ..public_issues.files import refusal_message, send_evidence
 from ..scoping import load_factory, load_owned
 from . import export
@@ -257,44 +255,18 @@ def edit(factory_id: int, item_id: int):
     if request.method == "POST" and set(request.form) & set(IP_FIELD_OWNERS) - set(form._fields):
         abort(403)  # a field this role does not own (IP-2): refused, never silently dropped
     conflict, status = None, 200
-    # An edit replayed from the device's offline queue carries a key (issue 19 item 6): a key
-    # seen before gets the first answer again, the edit is not applied twice.
-    once = idempotency.valid(request.headers.get("Idempotency-Key")) if request.method == "POST" else None
-    earlier = idempotency.seen(current_user, once) if once else None
     if CHOOSE_CLUSTER in request.form:
         pass  # only the cluster's compliance points asked for: the form comes back as typed, nothing saved
-    elif earlier is not None:
-        if earlier.target != request.path:
-            abort(422)  # a key is one save of one item
-        if earlier.status != 409:
-            return _saved(factory, item)
-        conflict, status = item, 409
-        form.version.data = item.version
     elif form.validate_on_submit():
         try:
-            with unit_of_work():
-                if once:  # first: a concurrent replay of the same key stops here, before saving
-                    idempotency.record(current_user, once, request.path, 200)
-                ops.update_item(item, current_user, _changes(form), _int(form.version.data), _today(factory))
-        except (ops.StaleItem, StaleDataError):
-            db.session.refresh(item)
-            conflict, status = item, 409
-            form.version.data = item.version
-            if once:  # someone else changed the item meanwhile: a conflict, every time it is replayed
-                try:
-                    with unit_of_work():
-                        idempotency.record(current_user, once, request.path, 409)
-                except IntegrityError:
-                    pass  # the same key, sent twice at once, was answered already
-        except IntegrityError:
-            earlier = idempotency.seen(current_user, once) if once else None
-            if earlier is None:
-                raise
-            db.session.refresh(item)  # the same key sent twice at once: the other one saved
-            if earlier.status != 409:
-                return _saved(factory, item)
-            conflict, status = item, 409
-            form.version.data = item.version
+            # Once per key: an edit replayed from the device's offline queue is not applied twice.
+            once = unit_of_work_once(current_user, lambda: ops.update_item(
+                item, current_user, _changes(form), _int(form.version.data), _today(factory)),
+                stale=(ops.StaleItem, StaleDataError))
+            if once.status == 409:  # someone else changed the item meanwhile (now, or at the first send)
+                db.session.refresh(item)
+                conflict, status = item, 409
+                form.version.data = item.version
         except ops.StatusNotAllowed:
             form.status.errors.append(_("Please choose one of the listed options."))
             status = 422
@@ -303,7 +275,7 @@ def edit(factory_id: int, item_id: int):
             status = 422
         except ops.FieldNotWritable:
             abort(403)
-        else:
+        if conflict is None and status == 200:
             return _saved(factory, item)
     elif form.is_submitted():
         status = 422

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ...domain import idempotency
 from ...domain.reports import completeness, counts, editing
 from ...domain.reports import queries as report_queries
 from ...domain.reports import workflow as wf
@@ -18,7 +17,7 @@ from ...domain.reports.snapshot import ip_annex, wording_of
 from ...domain.reports.spec import IP_VALIDATION_CHOICES, parse_answers, sections_for
 from ...extensions import db, htmx
 from ...models import IPItem, ReportComment, ReportKind
-from ...web.unit_of_work import unit_of_work
+from ...web.unit_of_work import unit_of_work_once
 from .forms import SectionCommentForm
 from .loading import due_for, load_report
 
@@ -64,12 +63,6 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
     stored = _stored(report, key)
     ip_items = _ip_items(report) if kind is ReportKind.PR2 else []
     answers, errors = parse_answers(section, request.form, [i.id for i in ip_items])
-    # A save replayed from the device's offline queue carries a key: a key seen before gets the
-    # first answer again, nothing is saved twice (issue 19 item 6).
-    once = idempotency.valid(request.headers.get("Idempotency-Key"))
-    earlier = idempotency.seen(current_user, once) if once else None
-    if earlier is not None:
-        return _replayed(factory, report, sections, section, answers, earlier)
     if errors:
         return _render(factory, report, sections, section, answers=answers, errors=errors), 422
     expected = _version(request.form.get("version"))
@@ -78,24 +71,10 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
         # whose save held the report's lock first, is a conflict), or a stale form (-1).
         expected = -1 if stored is not None else 0
     try:
-        with unit_of_work():
-            if once:  # first: a concurrent replay of the same key stops here, before saving
-                idempotency.record(current_user, once, request.path, 200)
-            editing.save_section(report, key, answers, current_user, expected)
-    except (editing.StaleSection, StaleDataError):
-        conflict = _stored(report, key)
-        db.session.refresh(conflict)
-        if once:  # a replay whose text someone else changed meanwhile: a conflict, every time
-            try:
-                with unit_of_work():
-                    idempotency.record(current_user, once, request.path, 409)
-            except IntegrityError:
-                pass  # the same key, sent twice at once, was answered already
-        return _render(factory, report, sections, section, answers=answers, conflict=conflict), 409
+        # Once per key: a save replayed from the device's offline queue is not applied twice.
+        once = unit_of_work_once(current_user, lambda: editing.save_section(
+            report, key, answers, current_user, expected), stale=(editing.StaleSection, StaleDataError))
     except IntegrityError:
-        earlier = idempotency.seen(current_user, once) if once else None
-        if earlier is not None:  # the same key sent twice at once: the other one saved
-            return _replayed(factory, report, sections, section, answers, earlier)
         conflict = _stored(report, key) if stored is None else None
         if conflict is None:
             raise
@@ -106,6 +85,14 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
         return _render(factory, report, sections, section, answers=answers, refused=refused.message), 409
     except wf.ReportLocked:
         abort(403)
+    if once.status == 409:
+        conflict = _stored(report, key)
+        db.session.refresh(conflict)
+        return _render(factory, report, sections, section, answers=answers, conflict=conflict), 409
+    if once.replayed:  # the first answer again, with the section as it now stands
+        if not htmx:
+            return redirect(section_url(report, section.key))
+        return _render(factory, report, sections, section, saved=section.key)
     following = next((s for s in sections if s.key == request.form.get("next_section")), None)
     if not htmx:
         flash(_("Section saved to draft."), "success")
@@ -117,18 +104,6 @@ def edit_section(factory_id: int, report_id: int, kind: ReportKind, key: str):
         response.headers["HX-Push-Url"] = section_url(report, following.key)
         return response
     return _render(factory, report, sections, section, saved=section.key)
-
-
-def _replayed(factory, report, sections, section, answers, earlier):
-    """The answer to a key seen before: its first status, and the section as it now stands."""
-    if earlier.target != request.path:
-        abort(422)  # a key is one save of one section
-    if earlier.status == 409:
-        conflict = _stored(report, section.key)
-        return _render(factory, report, sections, section, answers=answers, conflict=conflict), 409
-    if not htmx:
-        return redirect(section_url(report, section.key))
-    return _render(factory, report, sections, section, saved=section.key), earlier.status
 
 
 def _render(factory, report, sections, section, *, answers=None, errors=None, conflict=None,
