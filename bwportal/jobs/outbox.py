@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 HANDLERS = {
     "mail.*": "bwportal.jobs.notices:send_notice",
     "job.render_document": "bwportal.jobs.documents:render_document",
+    "job.import_findings": "bwportal.jobs.findings_import:read_findings",
     "digest.weekly": "bwportal.jobs.digest:send_digest",
     "link.*": "bwportal.jobs.notices:send_link",
 }

@@ -8,7 +8,7 @@ worker of its own for ``notices`` alone.
 
 NOTICES = "notices"  # e-mails: deadline notices, reminders, digests
 PERIODIC = "periodic"  # rq cron's jobs: the sweep, the relay of rows left behind (short)
-DEFAULT = "default"  # anything not sorted yet
+DEFAULT = "default"  # findings files to read (someone waits, seconds at most), anything not sorted yet
 PDFS = "pdfs"  # rendering documents: long, and nobody waits on a deadline for one
 
 PRIORITY = (NOTICES, PERIODIC, DEFAULT, PDFS)
@@ -20,4 +20,6 @@ def queue_for(kind: str) -> str:
         return NOTICES
     if kind == "job.render_document":
         return PDFS
+    # "job.import_findings": a user waits on its status page, and the reading is bounded
+    # (domain.assessments.findings_import), so it goes before the PDFs, not behind them.
     return DEFAULT

@@ -18,6 +18,7 @@ from .committee import (
 from .cycle import AdvisoryVisit, Cycle, Finding
 from .document import Document, DocumentStatus
 from .factory import Factory, FactoryCustomer
+from .findings_import import FindingsImport, FindingsImportStatus
 from .idempotency import IdempotencyKey
 from .invitation import Invitation
 from .ip import EventKind, IPEvent, IPItem, IPItemFile, IPStatus, Origin
@@ -36,6 +37,8 @@ __all__ = [
     "ApiToken",
     "Change",
     "Document",
+    "FindingsImport",
+    "FindingsImportStatus",
     "DocumentStatus",
     "OutboxMessage",
     "OutboxStatus",

@@ -8,20 +8,21 @@ import csv
 import io
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
 from ...domain.assessments import cycles as ops
 from ...domain.assessments import findings_import as imports
+from ...domain.assessments import import_jobs
 from ...domain.ip import assessor_comments
 from ...domain.policy import can
 from ...extensions import htmx
-from ...models import Cycle, Role
+from ...models import Cycle, FindingsImport, Role
 from ...web.unit_of_work import unit_of_work
-from ..scoping import load_factory, load_scoped
+from ..scoping import load_factory, load_owned, load_scoped
 from .forms import (
     AssessmentForm,
     ConfirmImportForm,
@@ -263,6 +264,11 @@ def import_findings(factory_id: int, cycle_id: int):
         return _import_page(factory, cycle, 422, form=form)
     upload = form.file.data
     data = upload.stream.read(imports.MAX_BYTES + 1)
+    if _read_by_a_worker(data):
+        with unit_of_work():
+            job = import_jobs.request_import(cycle, current_user, str(get_locale()), data, upload.filename or "")
+        return redirect(url_for("assessments.import_status", factory_id=factory.id, cycle_id=cycle.id,
+                                import_id=job.id), 303)
     result = imports.parse_findings(data, upload.filename or "", imports.load_catalogue(factory.programme_id))
     if not result.ok:
         return _import_page(factory, cycle, 422, form=form, result=result, filename=upload.filename)
@@ -273,6 +279,14 @@ def import_findings(factory_id: int, cycle_id: int):
     confirm = ConfirmImportForm(formdata=None, payload=payload)
     return _import_page(factory, cycle, result=result, filename=upload.filename, confirm=confirm,
                         existing=existing)
+
+
+def _read_by_a_worker(data: bytes) -> bool:
+    """Whether reading the file is more than a moment's work (issue 17 item 9): then a worker
+    reads it. A file refused at once (too big, empty, a workbook that unpacks too far) is not."""
+    limit = current_app.config.get("FINDINGS_IMPORT_INLINE_BYTES")
+    limit = imports.INLINE_WORK if limit is None else limit
+    return 0 < len(data) <= imports.MAX_BYTES and limit < imports.work_of(data) <= imports.MAX_UNPACKED
 
 
 @bp.post("/<int:cycle_id>/import/confirm")
@@ -303,6 +317,54 @@ def confirm_import(factory_id: int, cycle_id: int):
             "Please check the report and upload the file again if findings are missing."
         ))
     count = len(result.rows)
+    flash(ngettext("%(num)d finding imported.", "%(num)d findings imported.", count), "success")
+    return redirect(url_for("assessments.cycle", factory_id=factory.id, cycle_id=cycle.id) + "#findings")
+
+
+def _load_import(factory_id: int, cycle_id: int, import_id: int):
+    """Those who may import for the factory see its imports; another report's is a 404."""
+    factory, cycle = _load_cycle(factory_id, cycle_id, "assessments.edit")
+    job = load_owned(factory, FindingsImport, import_id)
+    if job.cycle_id != cycle.id:
+        abort(404)
+    return factory, cycle, job
+
+
+def _import_status(factory, cycle, job, status=200, **context):
+    state = import_jobs.state(job)
+    context.setdefault("result", import_jobs.result_of(job) if state in ("ready", "refused") else None)
+    template = "assessments/_import_status.html" if htmx else "assessments/import_status.html"
+    return render_template(template, factory=factory, cycle=cycle, job=job, state=state, **context), status
+
+
+@bp.get("/<int:cycle_id>/import/<int:import_id>")
+@login_required
+def import_status(factory_id: int, cycle_id: int, import_id: int):
+    """A file read by a worker: waiting, being read, its preview or its errors, imported."""
+    factory, cycle, job = _load_import(factory_id, cycle_id, import_id)
+    return _import_status(factory, cycle, job)
+
+
+@bp.post("/<int:cycle_id>/import/<int:import_id>/confirm")
+@login_required
+def confirm_read_import(factory_id: int, cycle_id: int, import_id: int):
+    """Save the rows of a file a worker read, checked again, once."""
+    factory, cycle, job = _load_import(factory_id, cycle_id, import_id)
+    status_url = url_for("assessments.import_status", factory_id=factory.id, cycle_id=cycle.id, import_id=job.id)
+    try:
+        with unit_of_work():
+            count = import_jobs.save(job, cycle)
+    except import_jobs.AlreadyImported:
+        return redirect(status_url, 303)  # a second click: the page says what the first one saved
+    except import_jobs.NotReady:
+        return _import_status(factory, cycle, job, 409)
+    except import_jobs.CatalogueChanged as changed:
+        return _import_status(factory, cycle, job, 422, result=changed.result)
+    except imports.FindingsChanged:
+        return _import_status(factory, cycle, job, 409, problem=_(
+            "The findings of this report have changed since the preview, so nothing was saved. "
+            "Please check the report and upload the file again if findings are missing."
+        ))
     flash(ngettext("%(num)d finding imported.", "%(num)d findings imported.", count), "success")
     return redirect(url_for("assessments.cycle", factory_id=factory.id, cycle_id=cycle.id) + "#findings")
 

@@ -8,6 +8,11 @@ written. ``rows_from_payload`` checks rows carried back from the preview again, 
 
 The file is refused whole when any row has an error: a report is imported complete or not
 at all.
+
+Every error is a ``Problem``: a code and its values, put into words in the language of
+whoever reads it, when it is read. So a file read by a worker (``work_of`` above
+``INLINE_WORK``: domain.assessments.import_jobs) keeps its result as data (``to_stored``) and
+its status page lists the errors in each reader's language (``from_stored``).
 """
 
 import csv
@@ -33,6 +38,10 @@ MAX_COLUMNS = 50
 # 5,000 characters are 5 MB of text; no member packs tighter than a sheet of text does.
 MAX_UNPACKED = 8 * 1024 * 1024
 MAX_RATIO = 100
+# Reading a file is work on its unpacked bytes (a workbook's XML, a CSV's text): about 0.1 s
+# per 100 KB of a workbook on a busy web machine. A file with more than this is read by a
+# worker, not by the web request (FINDINGS_IMPORT_INLINE_BYTES overrides it; 0: every file).
+INLINE_WORK = 256 * 1024
 
 CLUSTER, POINT, FINDING, PUBLIC = "cluster", "compliance point", "finding", "publicly reported"
 COLUMNS = (CLUSTER, POINT, FINDING, PUBLIC)
@@ -60,6 +69,70 @@ CLUSTER_EMPTY = _l("The cluster is empty.")
 POINT_EMPTY = _l("The compliance point is empty.")
 FINDING_EMPTY = _l("The finding is empty.")
 NOT_IN_CATALOGUE = _l("The cluster or compliance point is no longer in the catalogue.")
+
+_FIXED = {
+    "too_big": TOO_BIG, "empty_file": EMPTY_FILE, "not_a_table": NOT_A_TABLE, "not_utf8": NOT_UTF8,
+    "unpacks_too_big": UNPACKS_TOO_BIG, "no_header": NO_HEADER, "no_rows": NO_ROWS, "cluster_empty": CLUSTER_EMPTY,
+    "point_empty": POINT_EMPTY, "finding_empty": FINDING_EMPTY, "not_in_catalogue": NOT_IN_CATALOGUE,
+}
+_WORDED = {
+    "csv_quotes": lambda p: gettext(
+        "The CSV file could not be read after row %(row)d. Please check its quotation marks.", row=p["row"]),
+    "sheet_rows": lambda p: gettext(
+        "The sheet has more than %(max)d rows, empty ones included. "
+        "Please delete the empty rows below the findings.", max=p["max"]),
+    "columns_missing": lambda p: gettext(
+        "The first row must name the columns; these are missing: %(names)s. "
+        "Expected: cluster, compliance point, finding, publicly reported.", names=p["names"]),
+    "too_many_rows": lambda p: gettext(
+        "The file has more than %(max)d findings. Please split it into smaller files.", max=p["max"]),
+    "unknown_cluster": lambda p: gettext("Unknown cluster “%(value)s”.", value=p["value"]),
+    "not_a_point": lambda p: gettext(
+        "“%(value)s” is not a compliance point of the cluster “%(cluster)s”.", value=p["value"], cluster=p["cluster"]),
+    "not_yes_no": lambda p: gettext(
+        "“%(value)s” is not a yes/no value for “publicly reported”: "
+        "write yes, no, true, false, 1 or 0, or leave it empty.", value=p["value"]),
+    "too_long": lambda p: gettext(
+        "The finding has %(length)d characters; at most %(max)d are allowed.", length=p["length"], max=p["max"]),
+}
+
+
+class Problem:
+    """What is wrong with a file or a row: a code and its values, in words when shown.
+
+    ``str()`` puts it in the current language. It has no ``__html__``: Jinja escapes it like
+    any text, so a cell's "<script>" quoted in a message stays text."""
+
+    __slots__ = ("code", "params")
+
+    def __init__(self, code: str, **params):
+        if code not in _FIXED and code not in _WORDED:
+            raise ValueError(f"unknown problem {code!r}")
+        self.code, self.params = code, params
+
+    def __str__(self) -> str:
+        fixed = _FIXED.get(self.code)
+        return str(fixed) if fixed is not None else _WORDED[self.code](self.params)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Problem) and (self.code, self.params) == (other.code, other.params)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Problem({self.code!r}, {self.params!r})"
+
+    def to_data(self) -> list:
+        return [self.code, self.params]
+
+    @classmethod
+    def from_data(cls, data) -> "Problem":
+        if not (isinstance(data, list) and len(data) == 2 and isinstance(data[0], str) and isinstance(data[1], dict)):
+            raise BadPayload()
+        try:
+            return cls(data[0], **data[1])
+        except (TypeError, ValueError):
+            raise BadPayload() from None
 
 
 def normalize(text) -> str:
@@ -169,9 +242,9 @@ class BadPayload(DomainError):
 
 
 class _FileError(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.message = Problem(code, **params)
 
 
 def parse_findings(data: bytes, filename: str, catalogue: Catalogue) -> ImportResult:
@@ -181,10 +254,10 @@ def parse_findings(data: bytes, filename: str, catalogue: Catalogue) -> ImportRe
     """
     result = ImportResult()
     if len(data) > MAX_BYTES:
-        result.errors.append(TOO_BIG)
+        result.errors.append(Problem("too_big"))
         return result
     if not data:
-        result.errors.append(EMPTY_FILE)
+        result.errors.append(Problem("empty_file"))
         return result
     table = None
     try:
@@ -204,13 +277,13 @@ def _table(data: bytes, filename: str):
     if data.startswith(XLSX_MAGIC):
         return _xlsx_rows(data)
     if data.startswith(UTF16_BOMS):
-        raise _FileError(NOT_UTF8)
+        raise _FileError("not_utf8")
     if b"\x00" in data or (filename or "").lower().endswith((".xlsx", ".xlsm", ".xls")):
-        raise _FileError(NOT_A_TABLE)
+        raise _FileError("not_a_table")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise _FileError(NOT_UTF8) from None
+        raise _FileError("not_utf8") from None
     return _csv_rows(text)
 
 
@@ -224,9 +297,7 @@ def _csv_rows(text: str):
         for number, cells in enumerate(reader, start=1):
             yield number, cells
     except csv.Error:  # e.g. a quote left open, so that one cell swallows the rest of the file
-        raise _FileError(gettext(
-            "The CSV file could not be read after row %(row)d. Please check its quotation marks.", row=number,
-        )) from None
+        raise _FileError("csv_quotes", row=number) from None
 
 
 def _xlsx_rows(data: bytes):
@@ -237,27 +308,24 @@ def _xlsx_rows(data: bytes):
             members = archive.infolist()
             if sum(info.file_size for info in members) > MAX_UNPACKED or any(
                     info.file_size > MAX_RATIO * max(info.compress_size, 1024) for info in members):
-                raise _FileError(UNPACKS_TOO_BIG)
+                raise _FileError("unpacks_too_big")
             if "xl/workbook.xml" not in archive.namelist():
-                raise _FileError(NOT_A_TABLE)
+                raise _FileError("not_a_table")
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except _FileError:
         raise
     except Exception:  # noqa: BLE001 - a damaged or foreign zip: the file is not ours to read
-        raise _FileError(NOT_A_TABLE) from None
+        raise _FileError("not_a_table") from None
     try:
         sheet = workbook.active or workbook.worksheets[0]
         for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
             if number > MAX_SHEET_ROWS:
-                raise _FileError(gettext(
-                    "The sheet has more than %(max)d rows, empty ones included. "
-                    "Please delete the empty rows below the findings.", max=MAX_SHEET_ROWS,
-                ))
+                raise _FileError("sheet_rows", max=MAX_SHEET_ROWS)
             yield number, list(cells)
     except _FileError:
         raise
     except Exception:  # noqa: BLE001 - damaged sheet XML
-        raise _FileError(NOT_A_TABLE) from None
+        raise _FileError("not_a_table") from None
     finally:
         workbook.close()
 
@@ -292,25 +360,19 @@ def _read_rows(table, catalogue: Catalogue, result: ImportResult) -> None:
                 columns.setdefault(_header_key(name), index)
             missing = [c for c in REQUIRED_COLUMNS if c not in columns]
             if missing:
-                raise _FileError(gettext(
-                    "The first row must name the columns; these are missing: %(names)s. "
-                    "Expected: cluster, compliance point, finding, publicly reported.",
-                    names=", ".join(missing),
-                ))
+                raise _FileError("columns_missing", names=", ".join(missing))
             continue
 
         values = {name: _pick(cells, columns.get(name)) for name in COLUMNS}
         if not any(values.values()):
             continue  # an empty row
         if len(result.rows) >= MAX_ROWS:
-            raise _FileError(gettext(
-                "The file has more than %(max)d findings. Please split it into smaller files.", max=MAX_ROWS,
-            ))
+            raise _FileError("too_many_rows", max=MAX_ROWS)
         result.rows.append(_check_row(number, values, catalogue))
     if columns is None:
-        raise _FileError(NO_HEADER)
+        raise _FileError("no_header")
     if not result.rows:
-        raise _FileError(NO_ROWS)
+        raise _FileError("no_rows")
 
 
 def _pick(cells: list[str], index: int | None) -> str:
@@ -331,29 +393,22 @@ def _check_row(number: int, values: dict[str, str], catalogue: Catalogue) -> Imp
     row = ImportRow(number, single_line(values[CLUSTER]), single_line(values[POINT]), values[FINDING],
                     single_line(values[PUBLIC]))
     if not row.cluster_text:
-        row.errors.append(CLUSTER_EMPTY)
+        row.errors.append(Problem("cluster_empty"))
     else:
         row.cluster = catalogue.find_cluster(row.cluster_text)
         if row.cluster is None:
-            row.errors.append(gettext("Unknown cluster “%(value)s”.", value=row.cluster_text))
+            row.errors.append(Problem("unknown_cluster", value=row.cluster_text))
     if not row.point_text:
-        row.errors.append(POINT_EMPTY)
+        row.errors.append(Problem("point_empty"))
     elif row.cluster is not None:
         row.point = catalogue.find_point(row.cluster, row.point_text)
         if row.point is None:
-            row.errors.append(gettext(
-                "“%(value)s” is not a compliance point of the cluster “%(cluster)s”.",
-                value=row.point_text, cluster=row.cluster.label,
-            ))
+            row.errors.append(Problem("not_a_point", value=row.point_text, cluster=row.cluster.label))
     row.errors.extend(_text_errors(row.text))
     if row.public_text:
         row.publicly_reported = parse_yes_no(row.public_text)
         if row.publicly_reported is None:
-            row.errors.append(gettext(
-                "“%(value)s” is not a yes/no value for “publicly reported”: "
-                "write yes, no, true, false, 1 or 0, or leave it empty.",
-                value=row.public_text,
-            ))
+            row.errors.append(Problem("not_yes_no", value=row.public_text))
     elif row.point is not None:
         row.publicly_reported = row.point.publicly_reported
         row.public_is_default = True
@@ -362,10 +417,9 @@ def _check_row(number: int, values: dict[str, str], catalogue: Catalogue) -> Imp
 
 def _text_errors(text: str) -> list:
     if not text.strip():
-        return [FINDING_EMPTY]
+        return [Problem("finding_empty")]
     if len(text) > MAX_TEXT:
-        return [gettext("The finding has %(length)d characters; at most %(max)d are allowed.",
-                   length=len(text), max=MAX_TEXT)]
+        return [Problem("too_long", length=len(text), max=MAX_TEXT)]
     return []
 
 
@@ -396,7 +450,7 @@ def rows_from_payload(items, catalogue: Catalogue) -> ImportResult:
         point = catalogue.points.get(point_id)
         row = ImportRow(number, text=text, cluster=cluster, point=point, publicly_reported=public)
         if cluster is None or point is None or point.cluster_id != cluster.id:
-            row.errors.append(NOT_IN_CATALOGUE)
+            row.errors.append(Problem("not_in_catalogue"))
         row.errors.extend(_text_errors(text))
         result.rows.append(row)
     return result
@@ -404,6 +458,55 @@ def rows_from_payload(items, catalogue: Catalogue) -> ImportResult:
 
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+# --- read by a worker: how much work, and the result kept as data ------------------------
+
+
+def work_of(data: bytes) -> int:
+    """The bytes reading ``data`` means: a workbook's unpacked size (from its zip directory,
+    nothing inflated), else the file's own size."""
+    if data.startswith(XLSX_MAGIC):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return sum(info.file_size for info in archive.infolist())
+        except Exception:  # noqa: BLE001 - not a zip after all: parse_findings says so, at once
+            return len(data)
+    return len(data)
+
+
+def to_stored(result: ImportResult) -> dict:
+    """The result as JSON data, with its problems as codes (worded when shown). A result
+    without errors keeps the rows as ``to_payload`` writes them; the rows of a refused file
+    keep what the file said, for the reader to find them in it."""
+    if result.ok:
+        return {"rows": to_payload(result), "defaults": [r.row for r in result.rows if r.public_is_default]}
+    return {"errors": [p.to_data() for p in result.errors],
+            "refused": [[r.row, r.cluster_text, r.point_text, r.text, r.public_text,
+                         [p.to_data() for p in r.errors]] for r in result.rows]}
+
+
+def from_stored(stored, catalogue: Catalogue) -> ImportResult:
+    """``to_stored``'s data as an ImportResult again, in the current language: rows to save
+    checked against today's catalogue (``rows_from_payload``), or the file's problems."""
+    if not isinstance(stored, dict):
+        raise BadPayload()
+    if "rows" in stored:
+        result = rows_from_payload(stored["rows"], catalogue)
+        defaults = stored.get("defaults") or []
+        for row in result.rows:
+            row.public_is_default = row.row in defaults
+        return result
+    errors, refused = stored.get("errors"), stored.get("refused")
+    if not (isinstance(errors, list) and isinstance(refused, list) and len(refused) <= MAX_ROWS):
+        raise BadPayload()
+    result = ImportResult(errors=[Problem.from_data(e) for e in errors])
+    for item in refused:
+        if not (isinstance(item, list) and len(item) == 6 and _is_int(item[0]) and isinstance(item[5], list)
+                and all(isinstance(v, str) for v in item[1:5])):
+            raise BadPayload()
+        result.rows.append(ImportRow(item[0], *item[1:5], errors=[Problem.from_data(e) for e in item[5]]))
+    return result
 
 
 # --- the operation -----------------------------------------------------------------------
