@@ -43,6 +43,8 @@ from bwportal.models import (
     Factory,
     FactoryTraining,
     Finding,
+    FindingsImport,
+    FindingsImportStatus,
     Gender,
     HowChosen,
     IPItem,
@@ -363,6 +365,17 @@ def make_document(report, locale="en", *, status=DocumentStatus.READY, final=Non
     db.session.add(document)
     db.session.flush()
     return document
+
+
+def make_findings_import(cycle, user, text: str, point_name: str = "Overtime Wages") -> FindingsImport:
+    """A findings file a worker has read: ready to save, one row of ``text`` (by ``user``)."""
+    point = catalogue_point(point_name, cycle.factory.programme)
+    job = FindingsImport(factory_id=cycle.factory_id, cycle_id=cycle.id, requested_by_id=user.id, locale="en",
+                         filename="findings.csv", digest=secrets.token_hex(32), status=FindingsImportStatus.READY,
+                         result={"rows": [[2, point.cluster_id, point.id, text, True]], "defaults": []})
+    db.session.add(job)
+    db.session.flush()
+    return job
 
 
 def make_pr1(cycle, status=None, submitted_at=None, approved_at=None, first_submitted_at=None):

@@ -42,6 +42,7 @@ def make_objects(world) -> dict[str, dict]:
         made[name] = {"cycle": cycle, "visit": visit, "item": item, "report": report,
                       "subscription": _subscription(world, factory), **people,
                       **_annex_objects(factory, item), "document": f.make_document(report, final=True),
+                      "findings_import": f.make_findings_import(cycle, people["user"], secret(factory)),
                       # issue 19: an item's evidence, and an upload in progress of the factory's user
                       "evidence": f.make_ip_evidence(item, people["user"]),
                       "upload": f.make_upload(factory, people["user"], b"\xff\xd8\xff" + b"\x00" * 200, sent=100)}

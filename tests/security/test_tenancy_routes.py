@@ -27,6 +27,7 @@ ARGUMENTS = {
     "assignment_id": lambda objects: objects["assignment"].id,
     "user_id": lambda objects: objects["user"].id,
     "document_id": lambda objects: objects["document"].id,
+    "import_id": lambda objects: objects["findings_import"].id,
     "evidence_id": lambda objects: objects["evidence"].id,
     "token": lambda objects: objects["upload"].token,
     "change": lambda objects: "deactivate",
