@@ -11,7 +11,7 @@ from bwportal.jobs.digest import weekly_digests
 from bwportal.jobs.idempotency import expire_idempotency_keys
 from bwportal.jobs.ip_daily import mark_delayed_items
 from bwportal.jobs.outbox import relay_due
-from bwportal.jobs.pruning import prune_documents
+from bwportal.jobs.pruning import prune_documents, prune_findings_imports
 from bwportal.jobs.queues import PERIODIC
 from bwportal.jobs.uploads import prune_uploads
 
@@ -27,6 +27,8 @@ PERIODIC_JOBS: list[tuple] = [
     (relay_due, {"queue_name": PERIODIC, "cron": "* * * * *"}),
     # PDFs of drafts and of the IP older than DOCUMENT_PRUNE_DAYS (final reports' are kept).
     (prune_documents, {"queue_name": PERIODIC, "cron": "30 3 * * *"}),
+    # Findings imports a month old (a file is deleted once read; the rows keep their result).
+    (prune_findings_imports, {"queue_name": PERIODIC, "cron": "32 3 * * *"}),
     # Resumable uploads left unfinished for a day, and their chunks (issue 19).
     (prune_uploads, {"queue_name": PERIODIC, "cron": "35 * * * *"}),
     # Idempotency keys of saves replayed from a device's offline queue, kept a week.

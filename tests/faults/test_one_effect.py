@@ -246,3 +246,42 @@ def test_verify_and_return_at_once_answer_once(app, world):
         assert sorted(r.status_code for r in responses) == [302, 409], [r.status_code for r in responses]
         assert notices("item_completed") + notices("item_returned") - before == 1
     say(f"verify + return at once, {ROUNDS} rounds: one answer and one notice each")
+
+
+def test_a_findings_file_sent_twice_at_once_is_one_import_saved_once(app, world, jobs, monkeypatch):
+    """Issue 17 item 9 with items 1-3: a findings file a worker reads, uploaded twice at once
+    (a double click) is one import and one job; its preview saved twice at once is saved once,
+    the second request shown what the first saved (no 500, no second set of findings)."""
+    import io
+
+    from bwportal.models import Finding, FindingsImport
+
+    monkeypatch.setitem(app.config, "FINDINGS_IMPORT_INLINE_BYTES", 0)  # every file goes to a worker
+    first, second = clients(app, world.assessor, world.assessor)
+    for number in range(1, ROUNDS + 1):
+        cycle = f.make_cycle(world.angkor, number, date(2025, 1, 10) + timedelta(days=200 * number))
+        db.session.commit()
+        url = f"/factories/{world.angkor.id}/cycles/{cycle.id}/import"
+        content = ("cluster,compliance point,finding\n"
+                   f"Compensation,Overtime Wages,Finding A of cycle {number}\n"
+                   f"Working Time,Regular Hours,Finding B of cycle {number}\n").encode()
+
+        def sent(client, url=url, content=content):
+            return (client, "post", url, {"data": {"file": (io.BytesIO(content), "findings.csv")},
+                                          "content_type": "multipart/form-data"})
+
+        with Rendezvous(FindingsImport):
+            uploads = at_once(app, [sent(first), sent(second)])
+        assert [r.status_code for r in uploads] == [303, 303], [r.get_data(as_text=True)[:300] for r in uploads]
+        assert uploads[0].location == uploads[1].location
+        assert count(FindingsImport, FindingsImport.cycle_id == cycle.id) == 1
+        assert count(OutboxMessage, OutboxMessage.kind == "job.import_findings",
+                     OutboxMessage.factory_id == world.angkor.id) == number
+        jobs()
+        status = uploads[0].location
+        with Rendezvous(Finding):
+            saves = at_once(app, [(first, "post", status + "/confirm", {}), (second, "post", status + "/confirm", {})])
+        assert sorted(r.status_code for r in saves) == [302, 303], [r.status_code for r in saves]
+        assert count(Finding, Finding.cycle_id == cycle.id) == 2
+        assert "2 findings imported." in first.get(status).get_data(as_text=True)
+    say(f"a findings file uploaded twice and saved twice at once, {ROUNDS} rounds: one import, saved once")
