@@ -2,7 +2,9 @@
 cluster and target date: the programme dashboard counted 410,000 items by looking each one's
 factory up (issue 21)
 
-Existing items take their factory's programme (a factory never changes programme).
+Existing items take their factory's programme (a factory never changes programme). And an
+index of advisory visits by factory and date: whether an item's verification is past due is
+then a range of it.
 
 Revision ID: a7d3e9c2b1f4
 Revises: c6e1d0a9f7b3
@@ -28,9 +30,11 @@ def upgrade():
         batch.create_foreign_key('fk_ip_item_programme_id_programme', 'programme', ['programme_id'], ['id'])
         batch.create_index('ix_ip_item_programme_figures',
                            ['programme_id', 'status', 'cluster_id', 'target_date', 'factory_id'], unique=False)
+    op.create_index('ix_advisory_visit_factory_date', 'advisory_visit', ['factory_id', 'visit_date'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_advisory_visit_factory_date', table_name='advisory_visit')
     with op.batch_alter_table('ip_item') as batch:
         batch.drop_index('ix_ip_item_programme_figures')
         batch.drop_constraint('fk_ip_item_programme_id_programme', type_='foreignkey')
