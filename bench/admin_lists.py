@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The programme admin's lists and the dashboards with 10,000 factories: time and queries
-per page.
+per page, and the programme dashboard's against its target (issue 21: under 300 ms of server
+time with 10,000 factories).
 
     .venv/bin/python bench/admin_lists.py [--factories 10000] [--full] [--programme NAME --reuse]
 
@@ -102,13 +103,19 @@ def main() -> None:
         "factory dashboard": f"/factories/{factory_id}/dashboard",
     }
     others = {ea: {"EA dashboard": "/dashboards/advisor"}, buyer: {"buyer dashboard": "/dashboard"}}
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"{'page':28} {'median ms':>10} {'CPU ms':>8} {'queries':>8} {'bytes':>8}")
-    measure(app, client, pages)
+    figures = measure(app, client, pages)
     for email, more in others.items():
         if email:
             client = app.test_client()
             client.post("/sign-in", data={"email": email, "password": SCALE_PASSWORD})
-            measure(app, client, more)
+            figures.update(measure(app, client, more))
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    wall, cpu, queries = figures["programme dashboard"]
+    print(f"programme dashboard, {n:,} factories: {queries} queries, server time {wall:.0f} ms (median), "
+          f"CPU {cpu:.0f} ms (this process and its PostgreSQL backend); target: under 300 ms of server time. "
+          "On a shared machine the wall time counts the waits for a CPU; the CPU time is what the page costs.")
 
 
 BACKENDS: set[int] = set()  # PostgreSQL backend processes this benchmark's connections use
@@ -128,11 +135,13 @@ def _cpu_ms() -> float:
     return total
 
 
-def measure(app, client, pages) -> None:
+def measure(app, client, pages) -> dict:
+    """Prints a line per page; returns {name: (median ms, median CPU ms, queries)}."""
     from sqlalchemy import event
 
     from bwportal.extensions import db
 
+    found = {}
     for name, path in pages.items():
         times, cpu, queries = [], [], []
         for _ in range(5):
@@ -157,6 +166,8 @@ def measure(app, client, pages) -> None:
             queries.append(count[0])
         print(f"{name:28} {statistics.median(times):10.1f} {statistics.median(cpu):8.1f} {max(queries):8} "
               f"{len(response.data):8}")
+        found[name] = (statistics.median(times), statistics.median(cpu), max(queries))
+    return found
 
 
 if __name__ == "__main__":

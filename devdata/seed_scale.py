@@ -417,7 +417,8 @@ class _Generator:
 
     def _item(self, ctx, cycle, origin, point, *, area, public, created_by, visit=None, raised_by=None) -> dict:
         return self._add(
-            "ip_item", factory_id=ctx["factory"]["id"], cycle_id=cycle["id"], origin=origin,
+            "ip_item", factory_id=ctx["factory"]["id"], programme_id=ctx["factory"]["programme_id"],
+            cycle_id=cycle["id"], origin=origin,
             advisory_visit_id=visit["id"] if visit else None, raised_by_id=raised_by, area_of_improvement=area,
             cluster_id=point[1], compliance_point_id=point[0], root_cause_id=None, root_cause_description="",
             actions_needed="", lead_person="", additional_persons="", status="pending", progress="",

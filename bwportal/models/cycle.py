@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Text, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -63,6 +63,9 @@ class AdvisoryVisit(db.Model):
     """The EA's log of advisory visits; the factory reads it; an annex of PR1."""
 
     __tablename__ = "advisory_visit"
+    # Whether an item's verification is past due (ip.status.verification_overdue_sql): the
+    # factory's visits after a day, at most two of them, from a range of this index.
+    __table_args__ = (Index("ix_advisory_visit_factory_date", "factory_id", "visit_date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     factory_id: Mapped[int] = mapped_column(ForeignKey("factory.id"), index=True)

@@ -225,3 +225,17 @@ def test_charts_are_small_and_right_to_left_in_arabic(programme, login):
     client.post("/language", data={"locale": "ar", "next": "/dashboards/programme"})
     arabic = client.get("/dashboards/programme").get_data(as_text=True)
     assert 'dir="rtl"' in arabic and 'direction="rtl"' in arabic
+
+
+def test_an_item_knows_its_factorys_programme(programme):
+    """The programme's figures read a range of the programme's items (issue 21): an item takes
+    its factory's programme, whether made by the rules or as a bare row."""
+    from bwportal.models import IPItem, Origin
+
+    w = programme
+    made = f.make_ip_item(w.a2, text="Made by the rules")
+    bare = IPItem(factory_id=w.bandung.id, cycle_id=f.make_cycle(w.bandung, 2).id, origin=Origin.ADVISORY)
+    db.session.add(bare)
+    db.session.flush()
+    assert (made.programme_id, bare.programme_id) == (w.angkor.programme_id, w.bandung.programme_id)
+    assert w.angkor.programme_id != w.bandung.programme_id

@@ -1,12 +1,12 @@
 """The dashboards' charts, from the domain's counts: labels in the page's language, numbers
 in its format, bars mirrored right to left."""
 
-from flask_babel import format_date, format_decimal, format_percent
+from flask_babel import format_percent
 from flask_babel import gettext as _
 
 from ...domain.dashboards.figures import STATUS_ORDER, TIMELINESS_ORDER, Counted, month_date, on_time_rate
 from ...web.charts import bar_chart, series_for
-from ...web.i18n import text_direction
+from ...web.i18n import format_date, format_number, text_direction
 
 TOP_ADVISORS = 15  # the chart shows the advisors with the most; the table lists them all
 
@@ -16,7 +16,7 @@ def _rtl() -> bool:
 
 
 def number(n) -> str:
-    return format_decimal(n or 0)
+    return format_number(n or 0)
 
 
 def percent(value: int | None) -> str:

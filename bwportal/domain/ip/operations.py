@@ -112,9 +112,9 @@ def _set_status(item: IPItem, status: IPStatus, actor, body="") -> None:
 def create_item(factory, actor, cycle: Cycle, origin: Origin, values: dict, *, finding: Finding | None = None,
                 visit: AdvisoryVisit | None = None, raised_by_id: int | None = None) -> IPItem:
     _check_catalogue(factory.programme_id, {**values, "raised_by_id": raised_by_id})
-    item = IPItem(factory_id=factory.id, cycle_id=cycle.id, origin=origin, created_by_id=actor.id if actor else None,
-                  advisory_visit_id=visit.id if visit else None, raised_by_id=raised_by_id,
-                  status=IPStatus.PENDING)
+    item = IPItem(factory_id=factory.id, programme_id=factory.programme_id, cycle_id=cycle.id, origin=origin,
+                  created_by_id=actor.id if actor else None, advisory_visit_id=visit.id if visit else None,
+                  raised_by_id=raised_by_id, status=IPStatus.PENDING)
     for field, value in values.items():
         setattr(item, field, value)
     db.session.add(item)
