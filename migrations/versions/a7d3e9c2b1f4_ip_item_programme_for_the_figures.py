@@ -7,7 +7,7 @@ index of advisory visits by factory and date: whether an item's verification is 
 then a range of it.
 
 Revision ID: a7d3e9c2b1f4
-Revises: c6e1d0a9f7b3
+Revises: e7b2c5a91d04
 Create Date: 2026-12-07 07:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'a7d3e9c2b1f4'
-down_revision = 'c6e1d0a9f7b3'
+down_revision = 'e7b2c5a91d04'
 branch_labels = None
 depends_on = None
 
