@@ -3,13 +3,13 @@
 Without /usr/bin/chromium the tests skip, unless BWPORTAL_E2E=require (CI), where they fail.
 """
 
+import itertools
 import os
 import shutil
 import threading
 
 import pytest
 from werkzeug.serving import make_server
-from werkzeug.wsgi import ClosingIterator
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -35,32 +35,37 @@ def chromium_executable():
 
 
 class RequestsInFlight:
-    """Counts the live server's requests until their responses are closed (the request's
-    database session is gone by then), so that a test's end can wait for the requests its
-    browser left running: emptying the tables under one of them deadlocks on PostgreSQL."""
+    """The live server's requests being answered, so that a test's end can wait for those its
+    browser left running: emptying the tables under one deadlocks on PostgreSQL. A request
+    is done when the app returns its response: the request's database session is closed by
+    then (no response streams from the database). Not at the response's close: werkzeug first
+    drains what the client sent, which may wait on a connection the browser keeps open."""
 
     def __init__(self, app):
         self.app = app
-        self.count = 0
+        self.running: dict[int, str] = {}
         self.changed = threading.Condition()
+        self.numbers = itertools.count()
 
     def __call__(self, environ, start_response):
+        number = next(self.numbers)
         with self.changed:
-            self.count += 1
+            self.running[number] = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}"
         try:
-            return ClosingIterator(self.app(environ, start_response), self.done)
-        except BaseException:
-            self.done()
-            raise
+            return self.app(environ, start_response)
+        finally:
+            self.done(number)
 
-    def done(self):
+    def done(self, number):
         with self.changed:
-            self.count -= 1
+            self.running.pop(number, None)
             self.changed.notify_all()
 
-    def wait_until_idle(self, timeout=30.0) -> bool:
+    def wait_until_idle(self, timeout=30.0) -> list[str]:
+        """The requests still running after ``timeout`` (none, normally)."""
         with self.changed:
-            return self.changed.wait_for(lambda: self.count == 0, timeout)
+            self.changed.wait_for(lambda: not self.running, timeout)
+            return sorted(self.running.values())
 
 
 SERVERS: list[RequestsInFlight] = []
@@ -103,7 +108,8 @@ def demo(app_ctx, csrf_enabled):
     # After the test's browser contexts closed (their fixtures depend on this one), before
     # app_ctx empties the tables.
     for requests in SERVERS:
-        assert requests.wait_until_idle(), "a request of the live server is still running"
+        running = requests.wait_until_idle()
+        assert not running, f"requests of the live server still running: {running}"
 
 
 @pytest.fixture
