@@ -95,7 +95,8 @@ def test(pytest_args: list[str]) -> None:
         sys.exit(subprocess.run([*pytest, *pytest_args], cwd=ROOT).returncode)
     workers = int(os.environ.get("BWPORTAL_TEST_WORKERS") or min(os.cpu_count() or 1, 4))
     spread = ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
-    first = subprocess.run([*pytest, *spread, "-m", "not serial"], cwd=ROOT).returncode
+    # The slowest tests are named at the end: the suite's time is watched (CI has a budget).
+    first = subprocess.run([*pytest, *spread, "-m", "not serial", "--durations=20"], cwd=ROOT).returncode
     second = subprocess.run([*pytest, "-m", "serial"], cwd=ROOT).returncode
     sys.exit(first or (0 if second == 5 else second))  # 5: no serial test was collected
 
