@@ -66,7 +66,7 @@ def test_verification_past_due_twin_agrees_with_the_rule(factory):
         f.make_ip_item_in_state(cycle, status=IPStatus.IN_PROGRESS, reported_at=reported)
     visits = [date(2026, 3, 1), date(2026, 3, 5), date(2026, 3, 14), date(2026, 3, 15), date(2026, 3, 20)]
     found = {}
-    for item, late in db.session.execute(select(IPItem, verification_overdue_sql(TODAY))):
+    for item, late in db.session.execute(select(IPItem, verification_overdue_sql(TODAY)).order_by(IPItem.id)):
         expected = (item.remediation_reported_at is not None
                     and (due := verification_due(item.remediation_reported_at, visits)[1]) is not None
                     and due < TODAY)

@@ -197,13 +197,15 @@ def awaiting_verification_sql():
 
 def verification_overdue_sql(today: date):
     """Waiting, and ``verification_due``'s day (the second advisory visit after the report)
-    is before today: a second visit of the factory after the report's day and before today
-    exists (EXISTS ... OFFSET 1), found in a range of ix_advisory_visit_factory_date for each
-    waiting item; joining every waiting item to every visit of its factory and counting them
-    cost the programme dashboard a third of its advisors' figures."""
-    second = (select(AdvisoryVisit.id)
-              .where(AdvisoryVisit.factory_id == IPItem.factory_id,
-                     AdvisoryVisit.visit_date > date_of(IPItem.remediation_reported_at),
-                     AdvisoryVisit.visit_date < today)
-              .limit(1).offset(VISITS_TO_VERIFY - 1))
-    return and_(awaiting_verification_sql(), second.exists())
+    is before today. Two visits after the report's day and before today exist exactly when
+    the factory's second latest visit before today is after the report's day: that visit is
+    read backwards from the end of the factory's range of ix_advisory_visit_factory_date
+    (index only, two entries), and NULL (not past due) when there are fewer than two.
+    An EXISTS (... OFFSET 1) over the visits after the report's day read as many entries but
+    was costed eight times higher, which put the programme dashboard's advisors' figures past
+    PostgreSQL's jit_above_cost: 50 ms of compiling for a query of 120."""
+    second_latest = (select(AdvisoryVisit.visit_date)
+                     .where(AdvisoryVisit.factory_id == IPItem.factory_id, AdvisoryVisit.visit_date < today)
+                     .order_by(AdvisoryVisit.visit_date.desc())
+                     .limit(1).offset(VISITS_TO_VERIFY - 1).scalar_subquery())
+    return and_(awaiting_verification_sql(), second_latest > date_of(IPItem.remediation_reported_at))
