@@ -20,7 +20,22 @@ branch_labels = None
 depends_on = None
 
 
+def _sqlite_foreign_keys(on: bool) -> None:
+    """SQLite rebuilds the table to alter it (batch mode) and cannot drop a table other rows
+    refer to while it enforces foreign keys: enforcement is off while the table is rebuilt
+    (outside a transaction, where SQLite allows the switch), then checked and back on."""
+    if op.get_bind().dialect.name != 'sqlite':
+        return
+    with op.get_context().autocommit_block():
+        if on:
+            broken = op.get_bind().exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+            if broken:
+                raise RuntimeError(f'rows refer to rows that are gone: {broken[:5]}')
+        op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
 def upgrade():
+    _sqlite_foreign_keys(False)
     with op.batch_alter_table('ip_item') as batch:
         batch.add_column(sa.Column('programme_id', sa.Integer(), nullable=True))
     op.execute("UPDATE ip_item SET programme_id = (SELECT factory.programme_id FROM factory "
@@ -30,12 +45,15 @@ def upgrade():
         batch.create_foreign_key('fk_ip_item_programme_id_programme', 'programme', ['programme_id'], ['id'])
         batch.create_index('ix_ip_item_programme_figures',
                            ['programme_id', 'status', 'cluster_id', 'target_date', 'factory_id'], unique=False)
+    _sqlite_foreign_keys(True)
     op.create_index('ix_advisory_visit_factory_date', 'advisory_visit', ['factory_id', 'visit_date'], unique=False)
 
 
 def downgrade():
     op.drop_index('ix_advisory_visit_factory_date', table_name='advisory_visit')
+    _sqlite_foreign_keys(False)
     with op.batch_alter_table('ip_item') as batch:
         batch.drop_index('ix_ip_item_programme_figures')
         batch.drop_constraint('fk_ip_item_programme_id_programme', type_='foreignkey')
         batch.drop_column('programme_id')
+    _sqlite_foreign_keys(True)

@@ -142,6 +142,8 @@ FORMS: dict[str, list[Use]] = {
     "/factories/<int:factory_id>/cycles/<int:cycle_id>/import": [Use("assessor")],
     "/factories/<int:factory_id>/cycles/<int:cycle_id>/import/confirm": [
         Use("assessor", fields={"payload": "hidden"})],
+    # a large file a worker read, saved from its status page
+    "/factories/<int:factory_id>/cycles/<int:cycle_id>/import/<int:import_id>/confirm": [Use("assessor", **BUTTON)],
     "/factories/<int:factory_id>/cycles/<int:cycle_id>/release-date": [Use("assessor")],
     "/factories/<int:factory_id>/cycles/<int:cycle_id>/assessment": [Use("assessor")],
     "/factories/<int:factory_id>/visits": [Use("ea")],
@@ -220,7 +222,7 @@ DEFAULT_ARGS = {"factory_id": "angkor", "item_id": "item", "cycle_id": "cycle", 
                 "meeting_id": "meeting", "finding_id": "finding_id", "file_id": "file",
                 "subscription_id": "subscription", "assignment_id": "assignment", "user_id": "other_user",
                 "invitation_id": "invitation", "listed_id": "mekong", "entry_id": "clusters", "token": "token",
-                "token_id": "api_token"}
+                "token_id": "api_token", "import_id": "findings_import"}
 
 ROUTE_KEYS = sorted(FORMS)
 COVERAGE = {"routes": set(), "forms": 0, "fields": 0, "examples": 0, "answers": {}}
@@ -266,6 +268,7 @@ def fuzz_objects(app, world):
                                       locale="en", programme=kh)
     _reset, reset_token = passwords.request_reset(other.email, hours=1)
     api_token, _secret = f.make_api_token(world.factory_user)
+    findings_import = f.make_findings_import(cycle, world.assessor, "A finding from a large file")
     db.session.commit()
 
     def entry(model):
@@ -284,6 +287,7 @@ def fuzz_objects(app, world):
         "clusters": entry(Cluster), "points": f.catalogue_point("Overtime Wages", kh).id,
         "root-causes": entry(RootCause),
         "raised-by": entry(RaisedBy), "courses": course.id, "api_token": api_token.id,
+        "findings_import": findings_import.id,
     }
 
 
