@@ -28,6 +28,7 @@ from ...extensions import db
 from ...infra.storage import storage
 from ...models import Factory, FindingsImport, FindingsImportStatus, OutboxMessage, OutboxStatus
 from ..errors import Conflict
+from ..locking import locked
 from ..notices import outbox
 from . import findings_import as imports
 
@@ -159,8 +160,7 @@ def save(job: FindingsImport, cycle) -> int:
     The import's row is locked, so a second click waits for the first and finds it
     imported (AlreadyImported); the report's findings count since the upload tells an import
     from a report someone changed meanwhile (findings_import.FindingsChanged)."""
-    db.session.execute(select(FindingsImport.id).where(FindingsImport.id == job.id).with_for_update())
-    db.session.refresh(job)
+    job = locked(job)
     if job.status is FindingsImportStatus.IMPORTED:
         raise AlreadyImported()
     if job.status is not FindingsImportStatus.READY:
